@@ -1,0 +1,146 @@
+// Package status is the one place where an errors.Kind meets a transport:
+// the HTTP status and gRPC code for each kind, and the way back. DESIGN.md's
+// behaviour table is this file; middleware and ddxgrpc only look it up.
+package status
+
+import (
+	"net/http"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/ddx-go/ddx/errors"
+)
+
+// StatusClientClosedRequest is nginx's 499: the client went away before the
+// answer. Not in net/http, but what Datadog users know from their proxies.
+const StatusClientClosedRequest = 499
+
+type entry struct {
+	http int
+	grpc codes.Code
+}
+
+// table is indexed by Kind. Other and Internal share the 500/Internal row;
+// FailedPrecondition answers 412 only for conditional requests (If-Match and
+// friends), which is why HTTP takes the request below.
+var table = [...]entry{
+	errors.Other:              {http.StatusInternalServerError, codes.Unknown},
+	errors.Invalid:            {http.StatusBadRequest, codes.InvalidArgument},
+	errors.Unauthenticated:    {http.StatusUnauthorized, codes.Unauthenticated},
+	errors.PermissionDenied:   {http.StatusForbidden, codes.PermissionDenied},
+	errors.NotFound:           {http.StatusNotFound, codes.NotFound},
+	errors.Conflict:           {http.StatusConflict, codes.AlreadyExists},
+	errors.FailedPrecondition: {http.StatusBadRequest, codes.FailedPrecondition},
+	errors.TooManyRequests:    {http.StatusTooManyRequests, codes.ResourceExhausted},
+	errors.Canceled:           {StatusClientClosedRequest, codes.Canceled},
+	errors.DeadlineExceeded:   {http.StatusGatewayTimeout, codes.DeadlineExceeded},
+	errors.Unavailable:        {http.StatusServiceUnavailable, codes.Unavailable},
+	errors.Unimplemented:      {http.StatusNotImplemented, codes.Unimplemented},
+	errors.Internal:           {http.StatusInternalServerError, codes.Internal},
+}
+
+func lookup(k errors.Kind) entry {
+	if int(k) < len(table) {
+		return table[k]
+	}
+	return table[errors.Internal]
+}
+
+// HTTP returns the HTTP status for k. conditional reports whether the request
+// carried a precondition header (If-Match, If-None-Match, If-Unmodified-Since),
+// in which case FailedPrecondition is 412 as RFC 9110 asks.
+func HTTP(k errors.Kind, conditional bool) int {
+	if k == errors.FailedPrecondition && conditional {
+		return http.StatusPreconditionFailed
+	}
+	return lookup(k).http
+}
+
+// Conditional reports whether r carries a precondition header.
+func Conditional(r *http.Request) bool {
+	if r == nil {
+		return false
+	}
+	h := r.Header
+	return h.Get("If-Match") != "" || h.Get("If-None-Match") != "" ||
+		h.Get("If-Unmodified-Since") != "" || h.Get("If-Modified-Since") != ""
+}
+
+// GRPC returns the gRPC code for k.
+func GRPC(k errors.Kind) codes.Code { return lookup(k).grpc }
+
+// KindOfHTTP classifies a status code that was written without an error, for
+// example by a handler that calls WriteHeader(404) itself or by a dependency
+// that answered an outbound call. 2xx and 3xx have no kind; ok is false.
+func KindOfHTTP(code int) (k errors.Kind, ok bool) {
+	switch {
+	case code < 400:
+		return errors.Other, false
+	case code == http.StatusBadRequest, code == http.StatusUnprocessableEntity,
+		code == http.StatusRequestEntityTooLarge, code == http.StatusRequestURITooLong,
+		code == http.StatusUnsupportedMediaType, code == http.StatusRequestHeaderFieldsTooLarge,
+		code == http.StatusMethodNotAllowed, code == http.StatusNotAcceptable,
+		code == http.StatusLengthRequired, code == http.StatusRequestedRangeNotSatisfiable,
+		code == http.StatusExpectationFailed, code == http.StatusMisdirectedRequest:
+		return errors.Invalid, true
+	case code == http.StatusUnauthorized:
+		return errors.Unauthenticated, true
+	case code == http.StatusForbidden:
+		return errors.PermissionDenied, true
+	case code == http.StatusNotFound, code == http.StatusGone:
+		return errors.NotFound, true
+	case code == http.StatusConflict:
+		return errors.Conflict, true
+	case code == http.StatusPreconditionFailed, code == http.StatusPreconditionRequired,
+		code == http.StatusLocked, code == http.StatusFailedDependency, code == http.StatusTooEarly:
+		return errors.FailedPrecondition, true
+	case code == http.StatusTooManyRequests:
+		return errors.TooManyRequests, true
+	case code == StatusClientClosedRequest:
+		return errors.Canceled, true
+	case code == http.StatusGatewayTimeout, code == http.StatusRequestTimeout:
+		return errors.DeadlineExceeded, true
+	case code == http.StatusServiceUnavailable, code == http.StatusBadGateway:
+		return errors.Unavailable, true
+	case code == http.StatusNotImplemented:
+		return errors.Unimplemented, true
+	case code < 500:
+		return errors.Invalid, true // other 4xx: the client's doing
+	default:
+		return errors.Internal, true
+	}
+}
+
+// KindOfGRPC classifies a gRPC code. OK has no kind; ok is false.
+func KindOfGRPC(c codes.Code) (k errors.Kind, ok bool) {
+	switch c {
+	case codes.OK:
+		return errors.Other, false
+	case codes.Canceled:
+		return errors.Canceled, true
+	case codes.InvalidArgument, codes.OutOfRange:
+		return errors.Invalid, true
+	case codes.DeadlineExceeded:
+		return errors.DeadlineExceeded, true
+	case codes.NotFound:
+		return errors.NotFound, true
+	case codes.AlreadyExists, codes.Aborted:
+		return errors.Conflict, true
+	case codes.PermissionDenied:
+		return errors.PermissionDenied, true
+	case codes.ResourceExhausted:
+		return errors.TooManyRequests, true
+	case codes.FailedPrecondition:
+		return errors.FailedPrecondition, true
+	case codes.Unimplemented:
+		return errors.Unimplemented, true
+	case codes.Unavailable:
+		return errors.Unavailable, true
+	case codes.Unauthenticated:
+		return errors.Unauthenticated, true
+	case codes.Internal, codes.DataLoss:
+		return errors.Internal, true
+	default:
+		return errors.Other, true
+	}
+}
