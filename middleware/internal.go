@@ -1,0 +1,304 @@
+package middleware
+
+// This file holds the unexported helpers shared by every entry point of the
+// package (HTTP server, outbound HTTP client, jobs) and by ddxgrpc through
+// thin copies: the access-log line, the level of an outcome, panic recovery,
+// span error flags and the redaction of header and query names. Names here
+// are stable; other files call them.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+
+	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/status"
+)
+
+// Datadog standard attribute names used by access-log lines. Dotted keys are
+// what Datadog's log pipeline treats as the nested standard attributes.
+const (
+	attrHTTPMethod     = "http.method"
+	attrHTTPStatusCode = "http.status_code"
+	attrHTTPURLPath    = "http.url_details.path"
+	attrHTTPURLHost    = "http.url_details.host"
+	attrHTTPRoute      = "http.route"
+	attrHTTPUserAgent  = "http.useragent"
+	attrHTTPRequestID  = "http.request_id"
+	attrHTTPReferer    = "http.referer"
+	attrClientIP       = "network.client.ip"
+	attrDuration       = "duration" // nanoseconds, as Datadog expects
+	// attrError is the key the ddx handler expands into error.kind,
+	// error.message and error.stack.
+	attrError = "error"
+)
+
+// redacted replaces a secret value; the same marker dd-trace-go's query
+// obfuscator uses, so spans and logs read alike.
+const redacted = "<redacted>"
+
+// loggerOr returns l, or slog.Default() when l is nil. Resolved per call, not
+// at construction, so a program that sets the default logger after building
+// its middleware (ddx.Start does) still gets it.
+func loggerOr(l *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return slog.Default()
+}
+
+// levelOf is the log level of an outcome without a transport status: nil is
+// INFO, a client that went away is INFO, other expected kinds WARN, the rest
+// ERROR (DESIGN.md's behaviour table).
+func levelOf(err error) slog.Level {
+	if err == nil {
+		return slog.LevelInfo
+	}
+	return levelOfKind(errors.KindOf(err))
+}
+
+// levelOfKind is levelOf for a kind already known.
+func levelOfKind(k errors.Kind) slog.Level {
+	switch {
+	case k == errors.Canceled:
+		return slog.LevelInfo
+	case k.Expected():
+		return slog.LevelWarn
+	default:
+		return slog.LevelError
+	}
+}
+
+// levelOfHTTP is the level of a finished HTTP exchange: the error decides
+// when there is one, the status otherwise (5xx ERROR, 499 INFO, other 4xx
+// WARN, the rest INFO).
+func levelOfHTTP(code int, err error) slog.Level {
+	if code == status.StatusClientClosedRequest {
+		return slog.LevelInfo
+	}
+	if err != nil {
+		return levelOf(err)
+	}
+	switch {
+	case code >= 500:
+		return slog.LevelError
+	case code >= 400:
+		return slog.LevelWarn
+	default:
+		return slog.LevelInfo
+	}
+}
+
+// logOutcome writes one access-log line through l with ctx, so the ddx
+// handler adds dd.trace_id/dd.span_id of the span in ctx. A non-nil err is
+// added as the "error" attribute. Callers should check l.Enabled first when
+// building attrs costs anything.
+func logOutcome(ctx context.Context, l *slog.Logger, level slog.Level, msg string, err error, attrs []slog.Attr) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err != nil {
+		attrs = append(attrs, slog.Any(attrError, err))
+	}
+	l.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// clientGone reports whether ctx ended because the caller went away (as
+// opposed to a deadline), which is a 499/Canceled, not a failure.
+func clientGone(ctx context.Context) bool {
+	return ctx != nil && ctx.Err() == context.Canceled
+}
+
+// panicError turns a recovered panic value into an Internal error whose
+// stack is the panicking goroutine's, including the frame that panicked.
+// Call it directly from the deferred function that recovered.
+func panicError(p any) error {
+	if err, ok := p.(error); ok {
+		return errors.E(errors.Internal, errors.Op("panic"), err)
+	}
+	return errors.E(errors.Internal, errors.Op("panic"), fmt.Sprint(p))
+}
+
+// isAbort reports whether a recovered value is http.ErrAbortHandler, the
+// sentinel net/http uses to abort a response on purpose; it must be
+// re-panicked, not turned into a 500.
+func isAbort(p any) bool {
+	err, ok := p.(error)
+	return ok && err == http.ErrAbortHandler //nolint:errorlint // sentinel compared by identity, as net/http does
+}
+
+// recordError records err on span via ddx.RecordError (error.kind always;
+// flag, error.message/type/stack for unexpected kinds), then lets flag have
+// the last word on the span's error flag, so a user's status predicate can
+// make a 404 an error or a 503 not one. With a nil err and flag set, the span
+// is marked with a plain "<code>: <text>"-style message from fallback.
+func recordError(span *tracer.Span, err error, flag bool, fallback string) {
+	if span == nil {
+		return
+	}
+	if err == nil {
+		if flag {
+			span.SetTag(ext.Error, true)
+			span.SetTag(ext.ErrorMsg, fallback)
+			span.SetTag(ext.ErrorType, "http.status")
+		}
+		return
+	}
+	ddx.RecordError(span, err)
+	expected := errors.KindOf(err).Expected()
+	switch {
+	case flag && expected:
+		// RecordError stopped at error.kind; the caller wants a real error.
+		span.SetTag(ext.Error, true)
+		span.SetTag(ext.ErrorMsg, err.Error())
+		span.SetTag(ext.ErrorType, errors.TypeName(err))
+		if st := errors.Stack(err); st != "" {
+			span.SetTag(ext.ErrorStack, st)
+		}
+	case !flag && !expected:
+		span.SetTag(ext.Error, false)
+	}
+}
+
+// secretName reports whether a header, query parameter or attribute name
+// looks like it carries a credential. Separators and case are ignored, so
+// "X-Api-Key", "api_key" and "apiKey" all match.
+//
+// TODO(ddx): use the ddx handler's redaction predicate once it is exported,
+// so logs and middleware agree on one list.
+func secretName(name string) bool {
+	var buf [64]byte
+	n := 0
+	for i := 0; i < len(name) && n < len(buf); i++ {
+		c := name[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			buf[n] = c + ('a' - 'A')
+			n++
+		case c == '-', c == '_', c == '.', c == ' ':
+			// dropped: "api-key" and "api_key" are the same name
+		default:
+			buf[n] = c
+			n++
+		}
+	}
+	s := string(buf[:n]) // does not escape; the compiler avoids the copy
+	switch s {
+	case "key", "pass", "pw", "sig", "jwt", "bearer", "sid":
+		return true
+	}
+	for _, w := range secretWords {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretWords are the substrings of a normalized name that mark it secret.
+// Kept short on purpose: "key" alone would hide "idempotency-key".
+var secretWords = [...]string{
+	"auth", // authorization, proxy-authorization, x-auth-token, oauth
+	"cookie",
+	"token",
+	"secret",
+	"passw", // password, passwd
+	"passphrase",
+	"pwd",
+	"apikey",
+	"privatekey",
+	"accesskey",
+	"credential",
+	"session",
+	"signature",
+	"csrf",
+	"xsrf",
+}
+
+// secretValue reports whether a value looks like a credential whatever its
+// name: a bearer/basic scheme or a JWT.
+func secretValue(v string) bool {
+	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+		return true
+	}
+	if len(v) > 6 && strings.EqualFold(v[:6], "basic ") {
+		return true
+	}
+	return strings.HasPrefix(v, "eyJ") && strings.Count(v, ".") >= 2
+}
+
+// redactHeader returns value, or the redaction marker when the header's
+// name or value looks secret.
+func redactHeader(name, value string) string {
+	if secretName(name) || secretValue(value) {
+		return redacted
+	}
+	return value
+}
+
+// redactQuery returns rawQuery with the value of every parameter whose name
+// or value looks secret replaced by the redaction marker. It returns rawQuery
+// itself, without allocating, when nothing needs redacting.
+func redactQuery(rawQuery string) string {
+	if rawQuery == "" || !queryNeedsRedaction(rawQuery) {
+		return rawQuery
+	}
+	// Rare path: allocating here is fine.
+	pairs := strings.Split(rawQuery, "&")
+	for i, p := range pairs {
+		k, v, _ := strings.Cut(p, "=")
+		if pairSecret(k, v) {
+			pairs[i] = k + "=" + redacted
+		}
+	}
+	return strings.Join(pairs, "&")
+}
+
+func queryNeedsRedaction(rawQuery string) bool {
+	rest := rawQuery
+	for rest != "" {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		k, v, _ := strings.Cut(pair, "=")
+		if pairSecret(k, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// pairSecret judges one raw query pair, decoding it first so that
+// "pass%77ord" or "Bearer+xyz" cannot slip through.
+func pairSecret(k, v string) bool {
+	if strings.ContainsAny(k, "%+") {
+		if u, err := url.QueryUnescape(k); err == nil {
+			k = u
+		}
+	}
+	if strings.ContainsAny(v, "%+") {
+		if u, err := url.QueryUnescape(v); err == nil {
+			v = u
+		}
+	}
+	return secretName(k) || secretValue(v)
+}
+
+// redactURL renders u for a log line or an error message: no user info, and
+// the query redacted. A nil u renders as "".
+func redactURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	c.User = nil
+	c.RawQuery = redactQuery(u.RawQuery)
+	c.ForceQuery = false
+	return c.String()
+}
