@@ -1,0 +1,102 @@
+package middleware
+
+import (
+	"log/slog"
+	"strconv"
+	"strings"
+)
+
+// Option configures [Wrap] and the package's other entry points. Options are
+// applied in order; a later one overrides an earlier one. Only this package
+// can define options.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithLogger sets the logger for access-log lines. Without it, or with nil,
+// slog.Default() is used, looked up per request so that a default set later
+// (ddx.Start sets one) still applies.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) { c.logger = l })
+}
+
+// WithServiceName sets the service name of the spans, overriding DD_SERVICE
+// for them. Leave it out to get the tracer's service.
+func WithServiceName(name string) Option {
+	return optionFunc(func(c *config) { c.service = name })
+}
+
+// WithHealthPaths replaces the request paths that get no span and no access
+// log (by default /healthz, /readyz, /livez and /ping). Paths match exactly,
+// without the query string. Call it with no argument to trace every request.
+// A path that does not start with "/" is a programmer error: Wrap panics.
+func WithHealthPaths(paths ...string) Option {
+	p := append([]string(nil), paths...)
+	return optionFunc(func(c *config) {
+		c.healthPaths = p
+		c.healthSet = true
+	})
+}
+
+// WithErrorStatus sets which response statuses mark a server span as an
+// error (its error flag, which monitors count). The default follows the Kind
+// table: 500–599 are errors, 4xx and 499 (client went away) are not, unless
+// DD_TRACE_HTTP_SERVER_ERROR_STATUSES says otherwise. An error returned by a
+// [HandlerFunc] always adds error.kind, and its message, type and stack when
+// the span is an error. A nil isError restores the default.
+func WithErrorStatus(isError func(status int) bool) Option {
+	return optionFunc(func(c *config) { c.isError = isError })
+}
+
+// defaultHealthPaths are the paths orchestrators and load balancers poll
+// every few seconds; tracing them buries real traffic.
+var defaultHealthPaths = []string{"/healthz", "/readyz", "/livez", "/ping"}
+
+// config is shared by every entry point of the package; fields an entry
+// point does not use are ignored by it, and transport-specific defaults are
+// resolved by that entry point, not here.
+type config struct {
+	logger      *slog.Logger
+	service     string
+	healthPaths []string
+	healthSet   bool // WithHealthPaths was used, even with no path
+	isError     func(status int) bool
+}
+
+// newConfig applies opts over the zero config; nil options are skipped.
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	return c
+}
+
+// log returns the logger to use for one line.
+func (c *config) log() *slog.Logger { return loggerOr(c.logger) }
+
+// healthPathSet validates and returns the health paths as a set (nil when
+// empty), panicking on a programmer error as construction-time checks do.
+func (c *config) healthPathSet() map[string]struct{} {
+	paths := defaultHealthPaths
+	if c.healthSet {
+		paths = c.healthPaths
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	set := make(map[string]struct{}, len(paths))
+	for _, p := range paths {
+		if !strings.HasPrefix(p, "/") {
+			panic("ddx/middleware: health path " + strconv.Quote(p) + " must start with \"/\"")
+		}
+		set[p] = struct{}{}
+	}
+	return set
+}
