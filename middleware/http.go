@@ -1,0 +1,334 @@
+package middleware
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	httptrace "github.com/DataDog/dd-trace-go/contrib/net/http/v2"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"github.com/DataDog/dd-trace-go/v2/instrumentation"
+	ddhttptrace "github.com/DataDog/dd-trace-go/v2/instrumentation/httptrace"
+
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/status"
+)
+
+// Wrap returns h instrumented the ddx way: a span per request through
+// dd-trace-go's contrib/net/http (propagation included), panic recovery,
+// errors from [HandlerFunc] and [Error] turned into problem+json answers and
+// recorded on the span, and one access-log line per request. Requests to the
+// health paths (see [WithHealthPaths]) get no span and no log line. See the
+// package documentation for what is recorded and for ordering.
+//
+// Wrap panics if h is nil or an option is invalid: both are programmer errors
+// found at start-up.
+func Wrap(h http.Handler, opts ...Option) http.Handler {
+	if h == nil {
+		panic("ddx/middleware: Wrap of a nil http.Handler")
+	}
+	c := newConfig(opts)
+	s := &server{
+		h:       h,
+		cfg:     c,
+		health:  c.healthPathSet(),
+		isError: c.isError,
+	}
+	if s.isError == nil {
+		s.isError = defaultServerErrorStatus()
+	}
+	// A router that can say which pattern a request will match (a
+	// *http.ServeMux, or contrib's ServeMux around one) names the span's
+	// resource at start, where sampling rules and the profiler's endpoint
+	// labels look at it. Other handlers get it when they return, from the
+	// Request.Pattern the mux sets in place.
+	if rt, ok := h.(router); ok {
+		s.router = rt
+	}
+	s.spanOpts = []tracer.StartSpanOption{tracer.Measured()}
+	return s
+}
+
+// router is implemented by *http.ServeMux.
+type router interface {
+	Handler(r *http.Request) (h http.Handler, pattern string)
+}
+
+// server is the handler Wrap returns. It is immutable after Wrap.
+type server struct {
+	h        http.Handler
+	cfg      config
+	health   map[string]struct{}
+	isError  func(status int) bool
+	router   router
+	spanOpts []tracer.StartSpanOption
+}
+
+// defaultServerErrorStatus honours DD_TRACE_HTTP_SERVER_ERROR_STATUSES like
+// dd-trace-go does, and otherwise makes 5xx span errors and nothing else.
+func defaultServerErrorStatus() func(int) bool {
+	if fn := ddhttptrace.GetErrorCodesFromInput(os.Getenv("DD_TRACE_HTTP_SERVER_ERROR_STATUSES")); fn != nil {
+		return fn
+	}
+	return func(code int) bool { return code >= 500 && code < 600 }
+}
+
+// neverStatusError keeps contrib from marking the span from the status
+// alone: it would overwrite the richer error.* that recordError sets. The
+// exchange decides the flag itself, before contrib finishes the span.
+func neverStatusError(int) bool { return false }
+
+// netHTTP is contrib/net/http's instrumentation, the source of the
+// DD_TRACE_HEADER_TAGS configuration it uses.
+var netHTTP = instrumentation.Load(instrumentation.PackageNetHTTP)
+
+// safeHeaderTags is DD_TRACE_HEADER_TAGS without the headers that carry
+// credentials, so a broad configuration cannot put a token on a span.
+type safeHeaderTags struct{ all instrumentation.HeaderTags }
+
+func (t safeHeaderTags) Iter(f func(header, tag string)) {
+	t.all.Iter(func(header, tag string) {
+		if !secretName(header) {
+			f(header, tag)
+		}
+	})
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	x := &exchange{srv: s, start: time.Now()}
+	x.rw.x = x
+	if _, ok := s.health[requestPath(r)]; ok {
+		x.serveUntraced(w, r)
+		return
+	}
+	resource := r.Method
+	if s.router != nil {
+		_, p := s.router.Handler(r)
+		x.route = routeOf(p)
+		x.routeKnown = true
+		if x.route != "" {
+			resource = r.Method + " " + x.route
+		}
+	}
+	so := s.spanOpts
+	if ht := netHTTP.HTTPHeadersAsTags(); ht != nil {
+		so = append(so[:len(so):len(so)], ddhttptrace.HeaderTagsFromRequest(r, safeHeaderTags{ht}))
+	}
+	x.cfg = ddhttptrace.ServeConfig{
+		Service:       s.cfg.service,
+		ServiceSource: serviceSource(s.cfg.service),
+		Framework:     "net/http",
+		Resource:      resource,
+		Route:         x.route,
+		RouteSet:      x.routeKnown,
+		SpanOpts:      so,
+		IsStatusError: neverStatusError,
+	}
+	httptrace.TraceAndServe(x, w, r, &x.cfg)
+}
+
+func serviceSource(service string) string {
+	if service == "" {
+		return ""
+	}
+	return "opt.ddx_middleware"
+}
+
+// requestPath is r.URL.Path, tolerating a Request without URL.
+func requestPath(r *http.Request) string {
+	if r.URL == nil {
+		return ""
+	}
+	return r.URL.Path
+}
+
+// routeOf turns a ServeMux pattern into the route of the resource name:
+// without the method, like contrib does ("GET /users/{id}" → "/users/{id}";
+// a host stays), and without the "{$}" end anchor, which says nothing to a
+// reader.
+func routeOf(pattern string) string {
+	if i := strings.IndexAny(pattern, " \t"); i > 0 {
+		pattern = strings.TrimLeft(pattern[i+1:], " \t")
+	}
+	if strings.HasSuffix(pattern, "/{$}") {
+		pattern = pattern[:len(pattern)-len("{$}")]
+	}
+	return pattern
+}
+
+// exchange is one request in flight: everything Wrap needs per request sits
+// in this one allocation.
+type exchange struct {
+	srv        *server
+	start      time.Time
+	rw         responseWriter
+	cfg        ddhttptrace.ServeConfig
+	route      string
+	routeKnown bool
+	err        error // from Error, a HandlerFunc, or a recovered panic
+	panicked   bool
+}
+
+// setError keeps the first error reported for the request: later ones are
+// usually consequences (a failed write after a failed query).
+func (x *exchange) setError(err error) {
+	if x.err == nil {
+		x.err = err
+	}
+}
+
+// ServeHTTP runs inside contrib's span: w and r are the traced ones.
+func (x *exchange) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	x.rw.ResponseWriter = w
+	abort := false
+	defer func() {
+		if p := recover(); p != nil {
+			if isAbort(p) {
+				// The handler aborted the response on purpose; net/http
+				// expects to see the sentinel again and drops the connection.
+				x.finish(r, true)
+				panic(p)
+			}
+			abort = x.recovered(r, p)
+		}
+		x.finish(r, false)
+		if abort {
+			// The status line was already sent: a 500 is impossible, and a
+			// silently truncated "success" would be worse than a broken
+			// connection, so make net/http abort it.
+			panic(http.ErrAbortHandler)
+		}
+	}()
+	x.srv.h.ServeHTTP(&x.rw, r)
+}
+
+// serveUntraced serves a health check: no span and no access log, but the
+// same recovery and the same error answers.
+func (x *exchange) serveUntraced(w http.ResponseWriter, r *http.Request) {
+	x.rw.ResponseWriter = w
+	defer func() {
+		if p := recover(); p != nil {
+			if isAbort(p) {
+				panic(p)
+			}
+			abort := x.recovered(r, p)
+			// A panicking health check is a bug, not traffic: log it.
+			x.srv.cfg.log().LogAttrs(r.Context(), slog.LevelError, "panic in health check",
+				slog.String(attrHTTPMethod, r.Method),
+				slog.String(attrHTTPURLPath, requestPath(r)),
+				slog.Any(attrError, x.err))
+			if abort {
+				panic(http.ErrAbortHandler)
+			}
+		}
+	}()
+	x.srv.h.ServeHTTP(&x.rw, r)
+}
+
+// recovered turns a panic into a 500 problem answer when nothing was sent
+// yet. It reports whether the response must be aborted instead.
+func (x *exchange) recovered(r *http.Request, p any) (abort bool) {
+	x.err = panicError(p) // a panic outranks an error reported before it
+	x.panicked = true
+	if x.rw.wroteHeader {
+		return true
+	}
+	writeProblem(&x.rw, r, http.StatusInternalServerError, x.err)
+	return false
+}
+
+// finish settles the status, names the resource if the router told us only
+// now, decides the span's error flag and writes the access-log line. It runs
+// before contrib finishes the span, so the log line carries its ids and our
+// error.* tags are the last word.
+func (x *exchange) finish(r *http.Request, aborted bool) {
+	ctx := r.Context()
+	code := x.rw.status
+	if aborted {
+		// http.ErrAbortHandler: the handler cut the response on purpose,
+		// usually because the client or the upstream it proxies went away.
+		if clientGone(ctx) {
+			x.setError(errors.E(errors.Canceled, "response aborted", http.ErrAbortHandler))
+		} else {
+			x.setError(errors.E(errors.Internal, "response aborted", http.ErrAbortHandler))
+		}
+		if code == 0 {
+			code = status.HTTP(errors.KindOf(x.err), false)
+		}
+	}
+	if code == 0 {
+		if clientGone(ctx) {
+			// Nothing was sent and nobody is listening: record the
+			// request as the client's doing. The write goes nowhere, but
+			// contrib's writer sees it and tags the span with 499.
+			x.rw.WriteHeader(status.StatusClientClosedRequest)
+			code = status.StatusClientClosedRequest
+		} else {
+			code = http.StatusOK // what net/http sends for an empty answer
+		}
+	}
+	span, _ := tracer.SpanFromContext(ctx)
+	if !x.routeKnown {
+		if x.route = routeOf(r.Pattern); x.route != "" && span != nil {
+			span.SetTag(ext.ResourceName, r.Method+" "+x.route)
+			span.SetTag(ext.HTTPRoute, x.route)
+		}
+	}
+	flag := x.panicked || x.srv.isError(code)
+	if span != nil {
+		fallback := ""
+		if flag && x.err == nil {
+			fallback = strconv.Itoa(code) + ": " + http.StatusText(code)
+		}
+		recordError(span, x.err, flag, fallback)
+	}
+
+	l := x.srv.cfg.log()
+	level := levelOfHTTP(code, x.err)
+	if x.panicked {
+		level = slog.LevelError
+	}
+	if !l.Enabled(ctx, level) {
+		return
+	}
+	var buf [10]slog.Attr
+	attrs := append(buf[:0],
+		slog.String(attrHTTPMethod, r.Method),
+		slog.Int(attrHTTPStatusCode, code),
+		slog.String(attrHTTPURLPath, requestPath(r)),
+	)
+	if x.route != "" {
+		attrs = append(attrs, slog.String(attrHTTPRoute, x.route))
+	}
+	if ua := r.Header.Get("User-Agent"); ua != "" {
+		attrs = append(attrs, slog.String(attrHTTPUserAgent, ua))
+	}
+	if ip := clientIP(r.RemoteAddr); ip != "" {
+		attrs = append(attrs, slog.String(attrClientIP, ip))
+	}
+	if id := r.Header.Get("X-Request-Id"); id != "" {
+		attrs = append(attrs, slog.String(attrHTTPRequestID, id))
+	}
+	attrs = append(attrs, slog.Int64(attrDuration, int64(time.Since(x.start))))
+	logOutcome(ctx, l, level, accessMessage, x.err, attrs)
+}
+
+// accessMessage is the message of every access-log line: the attributes say
+// the rest, and a constant message groups well in Datadog's log patterns.
+const accessMessage = "http request"
+
+// clientIP is the host part of a RemoteAddr. Forwarding headers are not
+// trusted: any client can set them. Behind a proxy, put one that rewrites
+// RemoteAddr in front, or read X-Forwarded-For from the span, which
+// dd-trace-go resolves when DD_TRACE_CLIENT_IP_ENABLED is set.
+func clientIP(remoteAddr string) string {
+	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		return host
+	}
+	return remoteAddr
+}

@@ -1,0 +1,108 @@
+package middleware
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+)
+
+// responseWriter records what the handler sent, and lets [Error] find the
+// request's exchange through any wrappers that implement Unwrap.
+//
+// It implements http.Flusher, http.Hijacker and io.ReaderFrom whatever the
+// underlying writer supports (Flush is then a no-op and Hijack returns
+// http.ErrNotSupported, like http.ResponseController), and Unwrap for
+// http.ResponseController. It does not implement the deprecated
+// http.CloseNotifier nor http.Pusher.
+type responseWriter struct {
+	http.ResponseWriter
+	x           *exchange
+	status      int
+	wroteHeader bool
+}
+
+var (
+	_ http.Flusher  = (*responseWriter)(nil)
+	_ http.Hijacker = (*responseWriter)(nil)
+	_ io.ReaderFrom = (*responseWriter)(nil)
+)
+
+func (w *responseWriter) WriteHeader(code int) {
+	// 1xx other than 101 are interim answers: several may precede the real
+	// one, so they are passed on without being recorded.
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	if !w.wroteHeader {
+		w.status = code
+		w.wroteHeader = true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush sends buffered data to the client; it implies a 200 when nothing was
+// sent yet, as net/http does.
+func (w *responseWriter) Flush() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+		return
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack hands the connection to the handler (websockets); the request is
+// then recorded as 101 Switching Protocols unless a status was sent.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil && !w.wroteHeader {
+		w.status = http.StatusSwitchingProtocols
+		w.wroteHeader = true
+	}
+	return conn, rw, err
+}
+
+// ReadFrom keeps io.Copy to the response on the sendfile path when the
+// underlying writer has one.
+func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(writerOnly{w.ResponseWriter}, src)
+}
+
+// writerOnly hides ReadFrom so io.Copy does not come back to us.
+type writerOnly struct{ io.Writer }
+
+// Unwrap returns the underlying writer, for http.ResponseController.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// findWriter finds Wrap's writer behind w and any wrappers that implement
+// Unwrap, or returns nil when w is not under Wrap.
+func findWriter(w http.ResponseWriter) *responseWriter {
+	for i := 0; w != nil && i < 32; i++ { // bounded: a wrapper could cycle
+		if rw, ok := w.(*responseWriter); ok {
+			return rw
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
+}
