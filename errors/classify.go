@@ -1,0 +1,279 @@
+package errors
+
+import (
+	"context"
+	"reflect"
+)
+
+// KindOf returns the kind of err: the innermost meaningful kind in its chain.
+//
+// It looks through every kind of wrapping: nested *Error values,
+// fmt.Errorf's %w, [Join] and any type with an Unwrap method. A layer is
+// meaningful when it is an *Error with a Kind other than [Other], or when it
+// is (or, through its own Is method, matches) [context.Canceled] or
+// [context.DeadlineExceeded], which count as [Canceled] and
+// [DeadlineExceeded]. The innermost meaningful layer wins because it is
+// closest to what actually happened: an Unavailable error whose cause is the
+// caller's canceled context is a cancellation, not an outage. To reclassify
+// a cause, do not wrap it: put its text in the message of a new error.
+//
+// For a joined error (or fmt.Errorf with several %w) every branch is
+// classified, a branch without a kind counting as Internal; the first branch
+// that is a real problem wins, and only if all branches are expected does
+// the first one win.
+//
+// An error with no meaningful layer at all, such as io.EOF, is [Internal]:
+// unknown errors are real problems until someone classifies them. KindOf(nil)
+// is [Other]; check err != nil first. KindOf does not allocate.
+func KindOf(err error) Kind {
+	if err == nil {
+		return Other
+	}
+	if k, ok := kindOf(err, 0); ok {
+		return k
+	}
+	return Internal
+}
+
+// kindOf returns the innermost meaningful kind of err, and whether there is
+// one.
+func kindOf(err error, depth int) (kind Kind, ok bool) {
+	for ; err != nil && depth < maxChain; depth++ {
+		switch x := err.(type) {
+		case *Error:
+			if x == nil {
+				return kind, ok
+			}
+			if x.Kind != Other {
+				kind, ok = x.Kind, true
+			}
+			err = x.Err
+			continue
+		case interface{ Unwrap() []error }:
+			if k, _, found := joinKind(x.Unwrap(), depth+1); found {
+				return k, true
+			}
+			if k, found := contextKind(err); found {
+				return k, true
+			}
+			return kind, ok
+		}
+		if k, found := contextKind(err); found {
+			kind, ok = k, true
+		}
+		u, isWrapper := err.(interface{ Unwrap() error })
+		if !isWrapper {
+			break
+		}
+		err = u.Unwrap()
+	}
+	return kind, ok
+}
+
+// joinKind classifies the branches of a joined error and returns the
+// winning kind and the index of its branch.
+func joinKind(errs []error, depth int) (kind Kind, index int, ok bool) {
+	index = -1
+	for i, b := range errs {
+		if b == nil {
+			continue
+		}
+		k, found := kindOf(b, depth)
+		if !found {
+			k = Internal
+		}
+		if !k.Expected() {
+			return k, i, true
+		}
+		if index < 0 {
+			kind, index = k, i
+		}
+	}
+	return kind, index, index >= 0
+}
+
+// contextKind reports whether err itself is, or says through its own Is
+// method that it is, one of the context package's errors. It does not look
+// at causes; kindOf walks those.
+func contextKind(err error) (Kind, bool) {
+	switch err {
+	case context.Canceled:
+		return Canceled, true
+	case context.DeadlineExceeded:
+		return DeadlineExceeded, true
+	}
+	if x, ok := err.(interface{ Is(error) bool }); ok {
+		// Errors such as net/http's client timeout say they are a context
+		// error this way.
+		if x.Is(context.DeadlineExceeded) {
+			return DeadlineExceeded, true
+		}
+		if x.Is(context.Canceled) {
+			return Canceled, true
+		}
+	}
+	return Other, false
+}
+
+// Public returns the message of err that is safe to show a client.
+//
+// For an expected kind (see [Kind.Expected]) it is the message written for
+// that kind: the Msg of the innermost *Error of err's kind that has one, so
+// E(NotFound, "order 42 not found") reads "order 42 not found" however many
+// layers wrap it. Without such a message, and for every kind that is not
+// expected, it is the generic text of the kind: "not found", "internal
+// error", "service unavailable", ... Cause text, operations, attributes and
+// stacks never appear. Public(nil) is "".
+func Public(err error) string {
+	if err == nil {
+		return ""
+	}
+	k := KindOf(err)
+	if k.Expected() {
+		if msg := publicMsg(err, k, 0); msg != "" {
+			return msg
+		}
+	}
+	return k.text()
+}
+
+// publicMsg returns the Msg of the innermost *Error of kind k that has one.
+func publicMsg(err error, k Kind, depth int) string {
+	var msg string
+	for ; err != nil && depth < maxChain; depth++ {
+		switch x := err.(type) {
+		case *Error:
+			if x == nil {
+				return msg
+			}
+			if x.Kind == k && x.Msg != "" {
+				msg = x.Msg
+			}
+			err = x.Err
+		case interface{ Unwrap() error }:
+			err = x.Unwrap()
+		case interface{ Unwrap() []error }:
+			errs := x.Unwrap()
+			if _, i, ok := joinKind(errs, depth+1); ok {
+				if m := publicMsg(errs[i], k, depth+1); m != "" {
+					return m
+				}
+			}
+			return msg
+		default:
+			return msg
+		}
+	}
+	return msg
+}
+
+// TypeName returns the error type to put on a span (Datadog's error.type),
+// chosen to mean something rather than name a wrapper:
+//
+//   - "" for nil;
+//   - when an *Error in the chain has a Kind, the name of [KindOf]:
+//     "NotFound", "Unavailable";
+//   - otherwise the type of the first cause that is not a pure wrapper
+//     (*Error, fmt.Errorf's and Join's types): "*net.OpError",
+//     "*os.PathError", "*url.Error"; for a joined error, of the branch
+//     [KindOf] picks;
+//   - "context.Canceled" and "context.DeadlineExceeded" for those two;
+//   - the name of [KindOf] ("Internal") when that cause is a plain text
+//     error from [New] or [Errorf] without %w, whose type says nothing.
+func TypeName(err error) string {
+	if err == nil {
+		return ""
+	}
+	if hasKind(err, 0) {
+		return KindOf(err).String()
+	}
+	root := rootCause(err, 0)
+	switch root {
+	case nil:
+		return KindOf(err).String()
+	case context.Canceled:
+		return "context.Canceled"
+	case context.DeadlineExceeded:
+		return "context.DeadlineExceeded"
+	}
+	name := typeString(root)
+	switch name {
+	case "*errors.errorString", "*fmt.wrapError", "*fmt.wrapErrors", "*errors.joinError":
+		// Text only: a wrapper type reaching here had a nil cause.
+		return KindOf(err).String()
+	}
+	return name
+}
+
+// hasKind reports whether an *Error in err's chain has a Kind.
+func hasKind(err error, depth int) bool {
+	for ; err != nil && depth < maxChain; depth++ {
+		switch x := err.(type) {
+		case *Error:
+			if x == nil {
+				return false
+			}
+			if x.Kind != Other {
+				return true
+			}
+			err = x.Err
+		case interface{ Unwrap() error }:
+			err = x.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, b := range x.Unwrap() {
+				if hasKind(b, depth+1) {
+					return true
+				}
+			}
+			return false
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// rootCause returns the first error in err's chain that is not a pure
+// wrapper, or nil if the chain ends in wrappers.
+func rootCause(err error, depth int) error {
+	for ; err != nil && depth < maxChain; depth++ {
+		switch x := err.(type) {
+		case *Error:
+			if x == nil {
+				return nil
+			}
+			err = x.Err
+			continue
+		case *misuse:
+			err = x.err
+			continue
+		}
+		if !isPureWrapper(err) {
+			return err
+		}
+		switch x := err.(type) {
+		case interface{ Unwrap() error }:
+			err = x.Unwrap()
+		case interface{ Unwrap() []error }:
+			errs := x.Unwrap()
+			_, i, ok := joinKind(errs, depth+1)
+			if !ok {
+				return nil
+			}
+			err = errs[i]
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
+// isPureWrapper reports whether err's type exists only to add text to or
+// combine other errors: fmt.Errorf's and errors.Join's.
+func isPureWrapper(err error) bool {
+	switch reflect.TypeOf(err).String() {
+	case "*fmt.wrapError", "*fmt.wrapErrors", "*errors.joinError":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,305 @@
+package errors
+
+import (
+	"fmt"
+	"log/slog"
+	"reflect"
+	"runtime"
+	"strconv"
+)
+
+// Op names the operation that failed, conventionally "package.Function" or
+// "service.Method": "orders.Get", "payment.Charge".
+type Op string
+
+// Error is a failure with its operation, kind, message, context attributes
+// and cause. All fields are optional; build one with [E], which also records
+// where it was created.
+//
+// Errors nest: an Error's cause is often another Error. Nested layers do not
+// repeat themselves in the text (see [Error.Error]) and the innermost
+// meaningful Kind wins (see [KindOf]).
+type Error struct {
+	// Op is the operation being performed, "orders.Get".
+	Op Op
+	// Kind classifies the failure; Other means "not said here", and the
+	// kind of the cause, if any, applies.
+	Kind Kind
+	// Msg says what went wrong in this layer, "charge order 42". For
+	// expected kinds it is also the text a client may see ([Public]), so
+	// it must not contain secrets or internal detail.
+	Msg string
+	// Attrs is the context of this layer, slog.Int("order_id", 42). It is
+	// logged as attributes of the error and appended to the error text.
+	Attrs []slog.Attr
+	// Err is the cause, or nil.
+	Err error
+
+	// pcs are the program counters of where the error was created, or nil
+	// when a cause already carries them (or at package initialisation).
+	pcs []uintptr
+}
+
+// Compile-time checks of the interfaces that logging and tracing rely on.
+var (
+	_ error          = (*Error)(nil)
+	_ fmt.Formatter  = (*Error)(nil)
+	_ slog.LogValuer = (*Error)(nil)
+)
+
+// E builds an *Error from its arguments, sorted by type:
+//
+//   - [Op]: the operation, "orders.Get";
+//   - [Kind]: the classification, [NotFound];
+//   - string: the message, "charge order 42";
+//   - error: the cause; nil causes are ignored, several are joined;
+//   - [slog.Attr] or []slog.Attr: context, slog.Int("order_id", 42).
+//
+// A repeated Op, Kind or string replaces the earlier one. E records the stack
+// of its caller unless a cause already carries a stack, so wrapping an error
+// layer by layer records it once, where the failure happened. Errors made
+// during package initialisation (sentinels such as
+// var ErrNoOrder = errors.E(errors.NotFound, "no such order")) get no stack, so
+// wrapping them records the stack of the wrapping call instead. Nothing is
+// formatted until the error is printed.
+//
+// E never panics. Called with no arguments, or with an argument of another
+// type, it still returns an error, whose text starts or continues with
+// "errors.E: ..." and names the type, and whose stack shows the call.
+func E(args ...any) error {
+	var (
+		op     Op
+		kind   Kind
+		msg    string
+		nattrs int
+		cause  error
+		causes []error // only when there is more than one cause
+		bad    []string
+	)
+	for _, arg := range args {
+		switch a := arg.(type) {
+		case Op:
+			op = a
+		case Kind:
+			kind = a
+		case string:
+			msg = a
+		case slog.Attr:
+			nattrs++
+		case []slog.Attr:
+			nattrs += len(a)
+		case nil:
+			// An untyped nil: a cause that did not happen.
+		case *Error:
+			if a != nil { // a typed nil *Error is no cause either
+				cause, causes = addCause(cause, causes, a)
+			}
+		case error:
+			cause, causes = addCause(cause, causes, a)
+		default:
+			bad = append(bad, "bad argument of type "+typeString(arg))
+		}
+	}
+	if causes != nil {
+		cause = Join(causes...)
+	}
+	if len(args) == 0 {
+		bad = append(bad, "called with no arguments")
+	}
+	if bad != nil {
+		cause = &misuse{problems: bad, err: cause}
+	}
+
+	// One allocation holds the error, its first attributes and its stack.
+	var e *Error
+	if hasStack(cause) {
+		e = new(Error)
+		if nattrs > 0 {
+			e.Attrs = make([]slog.Attr, 0, nattrs)
+		}
+	} else {
+		s := new(stackedError)
+		e = &s.Error
+		n := runtime.Callers(2, s.pcs[:]) // runtime.Callers, E
+		if n > 0 && !inInit(s.pcs[:n]) {
+			e.pcs = s.pcs[:n:n]
+		}
+		if nattrs > len(s.attrs) {
+			e.Attrs = make([]slog.Attr, 0, nattrs)
+		} else if nattrs > 0 {
+			// The capacity stops an append by the caller from writing
+			// into the stack next to it.
+			e.Attrs = s.attrs[:0:nattrs]
+		}
+	}
+	e.Op, e.Kind, e.Msg, e.Err = op, kind, msg, cause
+	if nattrs > 0 {
+		for _, arg := range args {
+			switch a := arg.(type) {
+			case slog.Attr:
+				e.Attrs = append(e.Attrs, a)
+			case []slog.Attr:
+				e.Attrs = append(e.Attrs, a...)
+			}
+		}
+	}
+	return e
+}
+
+// stackedError is what E allocates for an error that records its stack: the
+// error, room for its first attributes, and the buffer runtime.Callers
+// fills, in one allocation.
+type stackedError struct {
+	Error
+	attrs [2]slog.Attr
+	pcs   [maxDepth]uintptr
+}
+
+// addCause records one more cause; the second one switches to a list.
+func addCause(cause error, causes []error, err error) (error, []error) {
+	switch {
+	case cause == nil && causes == nil:
+		return err, nil
+	case causes == nil:
+		return nil, []error{cause, err}
+	default:
+		return nil, append(causes, err)
+	}
+}
+
+// typeString names the dynamic type of v without calling any of its methods.
+func typeString(v any) string {
+	return reflect.TypeOf(v).String()
+}
+
+// misuse records what was wrong with a call to E. It wraps the real cause, if
+// any, so that nothing the caller meant to say is lost.
+type misuse struct {
+	problems []string
+	err      error
+}
+
+func (m *misuse) Error() string {
+	b := []byte("errors.E: ")
+	for i, p := range m.problems {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, p...)
+	}
+	if m.err != nil {
+		b = append(b, ": "...)
+		b = append(b, m.err.Error()...)
+	}
+	return string(b)
+}
+
+func (m *misuse) Unwrap() error { return m.err }
+
+// Error returns the error's text: the chain of operations and messages down
+// to the root cause, then the attributes of every nested layer in brackets.
+//
+//	orders.Get: charge order 42: payment.Charge: dial tcp 10.0.0.5:443: connect: connection refused [order_id=42]
+//
+// When an Error's cause is itself an *Error, an operation equal to the one
+// just written and a message equal to the one just written are left out,
+// and an attribute key that already appeared is not repeated (the outermost
+// value is kept). A layer with neither message nor cause reads as its kind's
+// generic text ("db.Find: not found"). Attribute values are written as
+// slog's text handler would, quoted when needed; values of keys that name
+// secrets (password, token, api_key, ...) read [REDACTED]. The text is the
+// same on every call.
+func (e *Error) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
+	var buf [256]byte
+	return string(e.appendText(buf[:0], true))
+}
+
+// appendText appends the text of e to b, with or without the attributes.
+func (e *Error) appendText(b []byte, withAttrs bool) []byte {
+	start := len(b)
+	var (
+		lastOp  Op
+		lastMsg string
+		kind    Kind // innermost kind said so far
+		said    bool // a message or a cause has been written
+	)
+	sep := func(b []byte) []byte {
+		if len(b) > start {
+			b = append(b, ": "...)
+		}
+		return b
+	}
+	cur := e
+	for {
+		if cur.Op != "" && cur.Op != lastOp {
+			b = append(sep(b), cur.Op...)
+			lastOp = cur.Op
+		}
+		if cur.Msg != "" && cur.Msg != lastMsg {
+			b = append(sep(b), cur.Msg...)
+			lastMsg = cur.Msg
+			said = true
+		}
+		if cur.Kind != Other {
+			kind = cur.Kind
+		}
+		next, ok := cur.Err.(*Error)
+		if ok && next != nil {
+			cur = next
+			continue
+		}
+		if cur.Err != nil && !ok {
+			b = append(sep(b), cur.Err.Error()...)
+			said = true
+		}
+		break
+	}
+	if !said && (kind != Other || len(b) == start) {
+		b = append(sep(b), kind.text()...)
+	}
+	if withAttrs {
+		b = appendTextAttrs(b, e)
+	}
+	return b
+}
+
+// Unwrap returns the cause, so that [Is], [As] and the standard library's
+// functions see through e.
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
+
+// Format implements [fmt.Formatter]. %v and %s print the text of
+// [Error.Error], %q the text quoted, and %+v the text followed by a newline
+// and the stack of where the error was created ([Stack]), the way
+// github.com/pkg/errors prints its errors: dd-trace-go copies %+v of an
+// error that implements fmt.Formatter into the span's error.stack.
+// %#v prints the same as %v: printing the fields would bypass the
+// redaction of secret attributes.
+func (e *Error) Format(s fmt.State, verb rune) {
+	switch verb {
+	case 'v':
+		switch {
+		case s.Flag('+'):
+			_, _ = fmt.Fprint(s, e.Error())
+			if st := Stack(e); st != "" {
+				_, _ = fmt.Fprint(s, "\n", st)
+			}
+			return
+		}
+		fallthrough
+	case 's':
+		_, _ = fmt.Fprint(s, e.Error())
+	case 'q':
+		_, _ = fmt.Fprint(s, strconv.Quote(e.Error()))
+	default:
+		// What fmt prints for a verb a type does not support.
+		_, _ = fmt.Fprintf(s, "%%!%c(*errors.Error=%s)", verb, e.Error())
+	}
+}
