@@ -31,9 +31,13 @@ var Defaults = []string{
 // Matcher matches keys against a fixed set of patterns. It is safe for
 // concurrent use and matching does not allocate.
 type Matcher struct {
-	// byFirst holds, for each lowercase first byte, the rest of the patterns
-	// starting with it, so that most key bytes cost one table lookup.
+	// pairs has bit a<<8|b set when some pattern starts with the bytes a, b:
+	// most keys are rejected by one bit test per byte.
+	pairs [1 << 16 / 64]uint64
+	// byFirst holds, for each first byte, the rest of the patterns starting
+	// with it, for the full comparison after a pair hit.
 	byFirst [256][]string
+	short   bool // some pattern is one byte long
 }
 
 // New returns a Matcher for Defaults plus extra. Extra patterns are
@@ -49,6 +53,15 @@ func New(extra ...string) *Matcher {
 			}
 			seen[n] = true
 			m.byFirst[n[0]] = append(m.byFirst[n[0]], n[1:])
+			if len(n) == 1 {
+				// A one-byte pattern matches before any byte; mark them all.
+				m.short = true
+				for c := range 256 {
+					m.setPair(n[0], byte(c))
+				}
+			} else {
+				m.setPair(n[0], n[1])
+			}
 		}
 	}
 	return m
@@ -59,14 +72,39 @@ var defaultMatcher = New()
 // Key reports whether key matches one of the Defaults.
 func Key(key string) bool { return defaultMatcher.Match(key) }
 
+func (m *Matcher) setPair(a, b byte) {
+	i := uint(a)<<8 | uint(b)
+	m.pairs[i/64] |= 1 << (i % 64)
+}
+
 // Match reports whether key matches one of m's patterns.
 func (m *Matcher) Match(key string) bool {
+	// Walk the key's normalised bytes keeping the previous one and where it
+	// was; a pair hit is checked in full from there.
+	var prev uint
+	prevAt := -1
 	for i := 0; i < len(key); i++ {
-		rests := m.byFirst[lower[key[i]]]
-		for _, rest := range rests {
-			if matchRest(key, i+1, rest) {
+		c := uint(lower[key[i]])
+		if c == sep {
+			continue
+		}
+		if prevAt >= 0 {
+			p := (prev<<8 | c) & 0xffff
+			if m.pairs[p>>6]&(1<<(p&63)) != 0 && m.matchAt(key, prevAt) {
 				return true
 			}
+		}
+		prev, prevAt = c, i
+	}
+	// The last byte alone can still be a whole one-byte pattern.
+	return m.short && prevAt >= 0 && m.matchAt(key, prevAt)
+}
+
+// matchAt reports whether a pattern starts at key[i].
+func (m *Matcher) matchAt(key string, i int) bool {
+	for _, rest := range m.byFirst[lower[key[i]]] {
+		if matchRest(key, i+1, rest) {
+			return true
 		}
 	}
 	return false
