@@ -1,0 +1,97 @@
+package ddxgrpc
+
+import (
+	"log/slog"
+
+	grpctrace "github.com/DataDog/dd-trace-go/contrib/google.golang.org/grpc/v2"
+)
+
+// Option configures the interceptors of this package.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithLogger sets the logger for access-log lines. Without it, or with nil,
+// slog.Default() is used, looked up per call so that a default set later
+// (ddx.Start sets one) still applies.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) { c.logger = l })
+}
+
+// WithUntracedMethods replaces the list of full method names that get no
+// span and no access-log line (by default the health service's Check and
+// Watch). Errors and panics of these methods are still converted and
+// recovered. Call it with no argument to trace every method.
+func WithUntracedMethods(methods ...string) Option {
+	return optionFunc(func(c *config) {
+		c.untraced = make(map[string]struct{}, len(methods))
+		for _, m := range methods {
+			c.untraced[m] = struct{}{}
+		}
+	})
+}
+
+// WithTraceOptions passes options to dd-trace-go's grpc integration, which
+// starts the spans (for example grpctrace.WithService). Its error options
+// (NonErrorCodes, WithErrorCheck) are overridden: which outcomes are span
+// errors follows the Kind table.
+func WithTraceOptions(opts ...grpctrace.Option) Option {
+	return optionFunc(func(c *config) { c.traceOpts = append(c.traceOpts, opts...) })
+}
+
+// defaultUntraced are the methods untraced by default: the standard health
+// service's, which orchestrators call every few seconds.
+var defaultUntraced = []string{
+	"/grpc.health.v1.Health/Check",
+	"/grpc.health.v1.Health/Watch",
+	"/grpc.health.v1.Health/List",
+}
+
+type config struct {
+	logger    *slog.Logger
+	untraced  map[string]struct{}
+	traceOpts []grpctrace.Option
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{untraced: make(map[string]struct{}, len(defaultUntraced))}
+	for _, m := range defaultUntraced {
+		c.untraced[m] = struct{}{}
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(c)
+		}
+	}
+	return c
+}
+
+func (c *config) log() *slog.Logger {
+	if c.logger != nil {
+		return c.logger
+	}
+	return slog.Default()
+}
+
+func (c *config) isUntraced(method string) bool {
+	_, ok := c.untraced[method]
+	return ok
+}
+
+// contribOptions are the options given to dd-trace-go's interceptors: the
+// user's, then ours, so the error decision stays ours. The untraced list is
+// shared so that contrib makes no span where we write no log line.
+func (c *config) contribOptions(errCheck func(method string, err error) bool) []grpctrace.Option {
+	opts := make([]grpctrace.Option, 0, len(c.traceOpts)+2)
+	opts = append(opts, c.traceOpts...)
+	methods := make([]string, 0, len(c.untraced))
+	for m := range c.untraced {
+		methods = append(methods, m)
+	}
+	opts = append(opts, grpctrace.WithUntracedMethods(methods...), grpctrace.WithErrorCheck(errCheck))
+	return opts
+}

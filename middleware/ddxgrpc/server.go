@@ -1,0 +1,250 @@
+package ddxgrpc
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	grpctrace "github.com/DataDog/dd-trace-go/contrib/google.golang.org/grpc/v2"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/peer"
+	grpcstatus "google.golang.org/grpc/status"
+
+	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/status"
+)
+
+// Datadog attribute names of the access-log line.
+const (
+	attrMethod   = "grpc.method"
+	attrCode     = "grpc.code"
+	attrDuration = "duration" // nanoseconds, as Datadog expects
+	attrClientIP = "network.client.ip"
+	attrError    = "error" // the ddx handler expands it into error.kind/message/stack
+)
+
+// ServerOptions returns the grpc.ServerOptions that install
+// [UnaryServerInterceptor] and [StreamServerInterceptor]. Put them first in
+// grpc.NewServer's arguments so they are the outermost interceptors.
+func ServerOptions(opts ...Option) []grpc.ServerOption {
+	return []grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(UnaryServerInterceptor(opts...)),
+		grpc.ChainStreamInterceptor(StreamServerInterceptor(opts...)),
+	}
+}
+
+// UnaryServerInterceptor returns an interceptor that traces unary calls with
+// dd-trace-go, converts errors to statuses by Kind with only the public
+// message, recovers panics and writes one access-log line per call. See the
+// package documentation for the rules.
+func UnaryServerInterceptor(opts ...Option) grpc.UnaryServerInterceptor {
+	c := newConfig(opts)
+	trace := grpctrace.UnaryServerInterceptor(c.contribOptions(neverSpanError)...)
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		method := ""
+		if info != nil {
+			method = info.FullMethod
+		}
+		if c.isUntraced(method) {
+			return c.serveUnary(ctx, req, method, time.Time{}, handler)
+		}
+		start := time.Now()
+		return trace(ctx, req, info, func(ctx context.Context, req any) (any, error) {
+			return c.serveUnary(ctx, req, method, start, handler)
+		})
+	}
+}
+
+// serveUnary runs handler inside the span contrib started (found in ctx). A
+// zero start means the method is untraced: no access-log line unless the
+// handler panicked.
+func (c *config) serveUnary(ctx context.Context, req any, method string, start time.Time, handler grpc.UnaryHandler) (resp any, err error) {
+	panicked := false
+	defer func() {
+		if p := recover(); p != nil {
+			err, panicked, resp = panicError(method, p), true, nil
+		}
+		err = c.finish(ctx, method, start, err, panicked)
+	}()
+	return handler(ctx, req)
+}
+
+// StreamServerInterceptor is [UnaryServerInterceptor] for streaming calls: a
+// span per stream (and contrib's grpc.message spans), one access-log line
+// when the handler returns.
+func StreamServerInterceptor(opts ...Option) grpc.StreamServerInterceptor {
+	c := newConfig(opts)
+	trace := grpctrace.StreamServerInterceptor(c.contribOptions(neverSpanError)...)
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		method := ""
+		if info != nil {
+			method = info.FullMethod
+		}
+		if c.isUntraced(method) {
+			return c.serveStream(srv, ss, method, time.Time{}, handler)
+		}
+		start := time.Now()
+		return trace(srv, ss, info, func(srv any, ss grpc.ServerStream) error {
+			return c.serveStream(srv, ss, method, start, handler)
+		})
+	}
+}
+
+func (c *config) serveStream(srv any, ss grpc.ServerStream, method string, start time.Time, handler grpc.StreamHandler) (err error) {
+	panicked := false
+	defer func() {
+		if p := recover(); p != nil {
+			err, panicked = panicError(method, p), true
+		}
+		err = c.finish(ss.Context(), method, start, err, panicked)
+	}()
+	return handler(srv, ss)
+}
+
+// neverSpanError keeps contrib from flagging spans itself: it only sees the
+// status we return, whose message is the public one and which has no
+// creation stack. finish records the original error instead.
+func neverSpanError(string, error) bool { return false }
+
+// finish records err on the span in ctx, writes the access-log line and
+// returns what the client may see.
+func (c *config) finish(ctx context.Context, method string, start time.Time, err error, panicked bool) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var (
+		out    error
+		logErr error // the error as logged and recorded: the original, classified
+		code   = codes.OK
+		kind   errors.Kind
+	)
+	span, _ := tracer.SpanFromContext(ctx)
+	if err != nil {
+		var st *grpcstatus.Status
+		st, logErr, kind = toStatus(ctx, span, err)
+		code = st.Code()
+		out = st.Err()
+		ddx.RecordError(span, logErr)
+	}
+	if start.IsZero() && !panicked {
+		return out // untraced method: no line
+	}
+	l := c.log()
+	level := slog.LevelInfo
+	if err != nil {
+		level = levelOfKind(kind)
+	}
+	if !l.Enabled(ctx, level) {
+		return out
+	}
+	attrs := make([]slog.Attr, 0, 5)
+	attrs = append(attrs,
+		slog.String(attrMethod, method),
+		slog.String(attrCode, code.String()),
+	)
+	if !start.IsZero() {
+		attrs = append(attrs, slog.Int64(attrDuration, time.Since(start).Nanoseconds()))
+	}
+	if ip := clientIP(ctx); ip != "" {
+		attrs = append(attrs, slog.String(attrClientIP, ip))
+	}
+	if logErr != nil {
+		attrs = append(attrs, slog.Any(attrError, logErr))
+	}
+	l.LogAttrs(ctx, level, method+" "+code.String(), attrs...)
+	return out
+}
+
+// grpcStatuser is what grpc's status package recognizes as a status error.
+type grpcStatuser interface{ GRPCStatus() *grpcstatus.Status }
+
+// toStatus decides what the client sees for err, and which error the span
+// and the log record. In order:
+//
+//   - a status error returned as is (status.Error): its author chose the
+//     code and the message; passed through;
+//   - an error carrying an *errors.Error: the code of its Kind and its public
+//     message only;
+//   - a plain error wrapping a status (fmt.Errorf("...: %w", st)): the
+//     wrapped status as its author made it, without the wrapping text;
+//   - anything else: classified by errors.KindOf, public message only.
+//
+// Kinds that are not expected get the trace id appended to the message, to
+// quote to support.
+func toStatus(ctx context.Context, span *tracer.Span, err error) (*grpcstatus.Status, error, errors.Kind) {
+	if gs, ok := err.(grpcStatuser); ok {
+		if st := gs.GRPCStatus(); st != nil && st.Code() != codes.OK {
+			k := kindOfCode(st.Code())
+			return st, errors.E(k, err), k
+		}
+	}
+	var e *errors.Error
+	if !errors.As(err, &e) {
+		var gs grpcStatuser
+		if errors.As(err, &gs) {
+			if st := gs.GRPCStatus(); st != nil && st.Code() != codes.OK {
+				k := kindOfCode(st.Code())
+				return st, errors.E(k, err), k
+			}
+		}
+	}
+	k := errors.KindOf(err)
+	msg := errors.Public(err)
+	if !k.Expected() && span != nil {
+		if id := span.Context().TraceID(); id != "" && id != tracer.TraceIDZero {
+			msg += " (trace_id " + id + ")"
+		}
+	}
+	return grpcstatus.New(status.GRPC(k), msg), err, k
+}
+
+// kindOfCode classifies a status code; OK (not an error) never reaches it.
+func kindOfCode(c codes.Code) errors.Kind {
+	k, ok := status.KindOfGRPC(c)
+	if !ok {
+		return errors.Other
+	}
+	return k
+}
+
+// levelOfKind is the access-log level of a failed call: a client that went
+// away is INFO, other expected kinds WARN, the rest ERROR. It mirrors the
+// middleware package's rule for HTTP.
+func levelOfKind(k errors.Kind) slog.Level {
+	switch {
+	case k == errors.Canceled:
+		return slog.LevelInfo
+	case k.Expected():
+		return slog.LevelWarn
+	default:
+		return slog.LevelError
+	}
+}
+
+// panicError turns a recovered panic value into an Internal error. Called
+// from the deferred function that recovered, while the panicking frames are
+// still on the stack, so the error's stack shows where the panic happened.
+func panicError(method string, p any) error {
+	op := errors.Op(method)
+	if err, ok := p.(error); ok {
+		return errors.E(op, errors.Internal, "panic", err)
+	}
+	return errors.E(op, errors.Internal, "panic: "+fmt.Sprint(p))
+}
+
+func clientIP(ctx context.Context) string {
+	p, ok := peer.FromContext(ctx)
+	if !ok || p.Addr == nil {
+		return ""
+	}
+	s := p.Addr.String()
+	if host, _, err := net.SplitHostPort(s); err == nil {
+		return host
+	}
+	return s
+}
