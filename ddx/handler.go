@@ -236,8 +236,11 @@ func (h *jsonHandler) WithAttrs(as []slog.Attr) slog.Handler {
 			}
 		}
 	}
-	e.buf = appendSep(h2.nested)
-	e.buf = append(e.buf, h2.pending...)
+	e.buf = h2.nested
+	if len(h2.pending) > 0 {
+		e.buf = appendSep(e.buf)
+		e.buf = append(e.buf, h2.pending...)
+	}
 	mark := len(e.buf)
 	for i, a := range as {
 		if i != e.skip {
