@@ -215,7 +215,11 @@ func appendTextAttr(b []byte, prefix string, a slog.Attr) []byte {
 		key = prefix
 	}
 	if isSecretKey(key) {
-		return appendKeyValue(b, key, redacted)
+		// Unquoted although it has brackets: it is no value, and reads
+		// the same as in ddx's log lines.
+		b = appendString(b, key)
+		b = append(b, '=')
+		return append(b, redacted...)
 	}
 	v := a.Value.Resolve()
 	if v.Kind() == slog.KindGroup {
@@ -263,12 +267,6 @@ func appendTextAttr(b []byte, prefix string, a slog.Attr) []byte {
 		}
 		return appendString(b, s)
 	}
-}
-
-func appendKeyValue(b []byte, key, value string) []byte {
-	b = appendString(b, key)
-	b = append(b, '=')
-	return appendString(b, value)
 }
 
 // appendString appends s, quoted when it would otherwise be ambiguous.

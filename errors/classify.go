@@ -118,9 +118,10 @@ func contextKind(err error) (Kind, bool) {
 // Public returns the message of err that is safe to show a client.
 //
 // For an expected kind (see [Kind.Expected]) it is the message written for
-// that kind: the Msg of the innermost *Error of err's kind that has one, so
-// E(NotFound, "order 42 not found") reads "order 42 not found" however many
-// layers wrap it. Without such a message, and for every kind that is not
+// that kind: the Msg of the outermost *Error of err's kind ([KindOf]) that
+// has one, so E(NotFound, "order 42 not found") reads "order 42 not found"
+// however many layers without a kind wrap it, and a layer that restates the
+// kind with a message of its own overrides the message of the layer below. Without such a message, and for every kind that is not
 // expected, it is the generic text of the kind: "not found", "internal
 // error", "service unavailable", ... Cause text, operations, attributes and
 // stacks never appear. Public(nil) is "".
@@ -137,17 +138,16 @@ func Public(err error) string {
 	return k.text()
 }
 
-// publicMsg returns the Msg of the innermost *Error of kind k that has one.
+// publicMsg returns the Msg of the outermost *Error of kind k that has one.
 func publicMsg(err error, k Kind, depth int) string {
-	var msg string
 	for ; err != nil && depth < maxChain; depth++ {
 		switch x := err.(type) {
 		case *Error:
 			if x == nil {
-				return msg
+				return ""
 			}
 			if x.Kind == k && x.Msg != "" {
-				msg = x.Msg
+				return x.Msg
 			}
 			err = x.Err
 		case interface{ Unwrap() error }:
@@ -155,16 +155,14 @@ func publicMsg(err error, k Kind, depth int) string {
 		case interface{ Unwrap() []error }:
 			errs := x.Unwrap()
 			if _, i, ok := joinKind(errs, depth+1); ok {
-				if m := publicMsg(errs[i], k, depth+1); m != "" {
-					return m
-				}
+				return publicMsg(errs[i], k, depth+1)
 			}
-			return msg
+			return ""
 		default:
-			return msg
+			return ""
 		}
 	}
-	return msg
+	return ""
 }
 
 // TypeName returns the error type to put on a span (Datadog's error.type),

@@ -201,14 +201,15 @@ func (m *misuse) Unwrap() error { return m.err }
 //
 //	orders.Get: charge order 42: payment.Charge: dial tcp 10.0.0.5:443: connect: connection refused [order_id=42]
 //
-// When an Error's cause is itself an *Error, an operation equal to the one
-// just written and a message equal to the one just written are left out,
-// and an attribute key that already appeared is not repeated (the outermost
-// value is kept). A layer with neither message nor cause reads as its kind's
-// generic text ("db.Find: not found"). Attribute values are written as
-// slog's text handler would, quoted when needed; values of keys that name
-// secrets (password, token, api_key, ...) read [REDACTED]. The text is the
-// same on every call.
+// When an Error's cause is itself an *Error, the inner layer leaves out an
+// operation equal to the last one written, and a message equal to the last
+// one written unless it wrote its own operation; an attribute key that
+// already appeared is not repeated (the outermost value is kept). A layer
+// with neither message nor cause reads as its kind's generic text
+// ("db.Find: not found"), and an empty Error as "internal error". Attribute
+// values are written as slog's text handler would, quoted when needed;
+// values of keys that name secrets (password, token, api_key, ...) read
+// [REDACTED]. The text is the same on every call.
 func (e *Error) Error() string {
 	if e == nil {
 		return "<nil>"
@@ -223,7 +224,7 @@ func (e *Error) appendText(b []byte, withAttrs bool) []byte {
 	var (
 		lastOp  Op
 		lastMsg string
-		kind    Kind // innermost kind said so far
+		kind    Kind // innermost kind of the layers above cur
 		said    bool // a message or a cause has been written
 	)
 	sep := func(b []byte) []byte {
@@ -233,32 +234,42 @@ func (e *Error) appendText(b []byte, withAttrs bool) []byte {
 		return b
 	}
 	cur := e
-	for {
+	for depth := 0; ; depth++ {
+		wroteOp := false
 		if cur.Op != "" && cur.Op != lastOp {
 			b = append(sep(b), cur.Op...)
-			lastOp = cur.Op
+			lastOp, wroteOp = cur.Op, true
 		}
-		if cur.Msg != "" && cur.Msg != lastMsg {
+		// A message is left out only when the layer would say exactly
+		// what was just said: "a: x" wrapping "a: x" reads "a: x", but
+		// "a: x" wrapping "b: x" reads "a: x: b: x".
+		if cur.Msg != "" && (wroteOp || cur.Msg != lastMsg) {
 			b = append(sep(b), cur.Msg...)
-			lastMsg = cur.Msg
-			said = true
+			lastMsg, said = cur.Msg, true
 		}
-		if cur.Kind != Other {
-			kind = cur.Kind
-		}
-		next, ok := cur.Err.(*Error)
-		if ok && next != nil {
+		next, isError := cur.Err.(*Error)
+		if isError && next != nil && depth < maxChain {
+			if cur.Kind != Other {
+				kind = cur.Kind
+			}
 			cur = next
 			continue
 		}
-		if cur.Err != nil && !ok {
+		switch {
+		case cur.Err != nil && !isError:
 			b = append(sep(b), cur.Err.Error()...)
-			said = true
+		case cur.Msg == "":
+			// A layer that says nothing but its kind reads as the
+			// kind's text: "db.Find: not found".
+			k := cur.Kind
+			if k == Other && !said {
+				k = kind
+			}
+			if k != Other || len(b) == start {
+				b = append(sep(b), k.text()...)
+			}
 		}
 		break
-	}
-	if !said && (kind != Other || len(b) == start) {
-		b = append(sep(b), kind.text()...)
 	}
 	if withAttrs {
 		b = appendTextAttrs(b, e)
