@@ -7,6 +7,7 @@ package middleware
 // are stable; other files call them.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/redact"
 	"github.com/ddx-go/ddx/internal/status"
 )
 
@@ -40,9 +42,10 @@ const (
 	attrError = "error"
 )
 
-// redacted replaces a secret value; the same marker dd-trace-go's query
-// obfuscator uses, so spans and logs read alike.
-const redacted = "<redacted>"
+// redacted replaces a secret value; the ddx log handler's marker, so log
+// lines read alike whoever redacted them. (Spans' http.url is redacted by
+// dd-trace-go's own obfuscator, which writes "<redacted>".)
+const redacted = redact.Value
 
 // loggerOr returns l, or slog.Default() when l is nil. Resolved per call, not
 // at construction, so a program that sets the default logger after building
@@ -168,12 +171,15 @@ func recordError(span *tracer.Span, err error, flag bool, fallback string) {
 }
 
 // secretName reports whether a header, query parameter or attribute name
-// looks like it carries a credential. Separators and case are ignored, so
-// "X-Api-Key", "api_key" and "apiKey" all match.
-//
-// TODO(ddx): use the ddx handler's redaction predicate once it is exported,
-// so logs and middleware agree on one list.
+// looks like it carries a credential: the ddx log handler's list
+// (internal/redact), so logs and middleware agree, plus a few names that
+// only appear in HTTP (X-Forwarded-Auth, X-CSRF-Token, passphrase, and bare
+// "key", "sig" and the like as query parameters). Separators and case are
+// ignored, so "X-Api-Key", "api_key" and "apiKey" all match.
 func secretName(name string) bool {
+	if redact.Key(name) {
+		return true
+	}
 	var buf [64]byte
 	n := 0
 	for i := 0; i < len(name) && n < len(buf); i++ {
@@ -189,35 +195,25 @@ func secretName(name string) bool {
 			n++
 		}
 	}
-	s := string(buf[:n]) // does not escape; the compiler avoids the copy
-	switch s {
-	case "key", "pass", "pw", "sig", "jwt", "bearer", "sid":
+	s := buf[:n]
+	switch string(s) { // no allocation: the compiler compares in place
+	case "key", "pass", "pw", "sig", "sid", "auth":
 		return true
 	}
 	for _, w := range secretWords {
-		if strings.Contains(s, w) {
+		if bytes.Contains(s, []byte(w)) {
 			return true
 		}
 	}
 	return false
 }
 
-// secretWords are the substrings of a normalized name that mark it secret.
-// Kept short on purpose: "key" alone would hide "idempotency-key".
+// secretWords extend redact's list with what HTTP adds. Kept short on
+// purpose: "key" alone would hide "idempotency-key".
 var secretWords = [...]string{
-	"auth", // authorization, proxy-authorization, x-auth-token, oauth
-	"cookie",
-	"token",
-	"secret",
-	"passw", // password, passwd
+	"auth", // x-forwarded-auth, oauth, x-auth-user
 	"passphrase",
-	"pwd",
-	"apikey",
-	"privatekey",
 	"accesskey",
-	"credential",
-	"session",
-	"signature",
 	"csrf",
 	"xsrf",
 }

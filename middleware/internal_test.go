@@ -1,0 +1,249 @@
+package middleware
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/mocktracer"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"github.com/stretchr/testify/assert"
+
+	"github.com/ddx-go/ddx/errors"
+)
+
+func TestInternalSecretName(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		secret bool
+	}{
+		{"Authorization", true},
+		{"Proxy-Authorization", true},
+		{"Cookie", true},
+		{"Set-Cookie", true},
+		{"X-Api-Key", true},
+		{"api_key", true},
+		{"apiKey", true},
+		{"DD-API-KEY", true},
+		{"X-Auth-Token", true},
+		{"access_token", true},
+		{"X-CSRF-Token", true},
+		{"password", true},
+		{"passwd", true},
+		{"client_secret", true},
+		{"X-Amz-Security-Token", true},
+		{"sessionid", true},
+		{"key", true},
+		{"sig", true},
+		{"signature", true},
+		{"private_key", true},
+		{"Content-Type", false},
+		{"User-Agent", false},
+		{"X-Request-Id", false},
+		{"Idempotency-Key", false},
+		{"page", false},
+		{"q", false},
+		{"", false},
+		{strings.Repeat("x", 100) + "token", true}, // long names are scanned whole
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.secret, secretName(tc.name))
+		})
+	}
+}
+
+func TestInternalRedactQuery(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "", ""},
+		{"harmless", "page=2&q=shoes", "page=2&q=shoes"},
+		{"password", "user=ann&password=hunter2", "user=ann&password=" + redacted},
+		{"encoded name", "pass%77ord=hunter2", "pass%77ord=" + redacted},
+		{"bearer value", "x=Bearer+abc", "x=" + redacted},
+		{"jwt value", "t=eyJhbGciOi.eyJzdWIi.sig", "t=" + redacted},
+		{"several", "token=a&api_key=b&n=1", "token=" + redacted + "&api_key=" + redacted + "&n=1"},
+		{"name without value", "secret&x=1", "secret=" + redacted + "&x=1"},
+		{"empty pairs kept", "a=1&&b=2&", "a=1&&b=2&"},
+		{"bad escape is kept as is", "x=%zz", "x=%zz"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, redactQuery(tc.in))
+		})
+	}
+}
+
+func TestInternalRedactQueryDoesNotAllocateWhenClean(t *testing.T) {
+	q := "page=2&q=shoes&sort=price"
+	allocs := testing.AllocsPerRun(100, func() { _ = redactQuery(q) })
+	assert.Zero(t, allocs)
+}
+
+func TestInternalRedactURLAndHeader(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse("https://ann:hunter2@api.example.com/v1/orders?id=4&access_token=xyz")
+	assert.NoError(t, err)
+	assert.Equal(t, "https://api.example.com/v1/orders?id=4&access_token="+redacted, redactURL(u))
+	assert.Equal(t, "", redactURL(nil))
+	assert.Equal(t, redacted, redactHeader("Authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l"))
+	assert.Equal(t, redacted, redactHeader("X-Forwarded-Auth", "x"))
+	assert.Equal(t, redacted, redactHeader("X-Custom", "Bearer abc"))
+	assert.Equal(t, "text/plain", redactHeader("Content-Type", "text/plain"))
+}
+
+func FuzzInternalRedactQuery(f *testing.F) {
+	for _, s := range []string{"", "a=1", "password=x", "pass%77ord=x&y=2", "&&=&", "t=eyJ.a.b", "%", "x=%zz&token=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		out := redactQuery(q)
+		// Every pair judged secret has its value gone; the rest is untouched.
+		outPairs := strings.Split(out, "&")
+		inPairs := strings.Split(q, "&")
+		if q == "" {
+			if out != "" {
+				t.Fatalf("redactQuery(%q) = %q", q, out)
+			}
+			return
+		}
+		if len(outPairs) != len(inPairs) {
+			t.Fatalf("pair count changed: %q -> %q", q, out)
+		}
+		for i, p := range inPairs {
+			k, v, _ := strings.Cut(p, "=")
+			if pairSecret(k, v) {
+				if outPairs[i] != k+"="+redacted {
+					t.Fatalf("secret pair %q became %q", p, outPairs[i])
+				}
+			} else if outPairs[i] != p {
+				t.Fatalf("harmless pair %q became %q", p, outPairs[i])
+			}
+		}
+		if again := redactQuery(out); again != out {
+			t.Fatalf("not idempotent: %q -> %q", out, again)
+		}
+	})
+}
+
+func TestInternalLevels(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		code int
+		err  error
+		want slog.Level
+	}{
+		{"200", 200, nil, slog.LevelInfo},
+		{"301", 301, nil, slog.LevelInfo},
+		{"404", 404, nil, slog.LevelWarn},
+		{"499", 499, nil, slog.LevelInfo},
+		{"499 with an internal error", 499, errors.E(errors.Internal, "x"), slog.LevelInfo},
+		{"500", 500, nil, slog.LevelError},
+		{"503", 503, nil, slog.LevelError},
+		{"not found error", 404, errors.E(errors.NotFound, "x"), slog.LevelWarn},
+		{"canceled error", 200, context.Canceled, slog.LevelInfo},
+		{"plain error after a 200", 200, fmt.Errorf("x"), slog.LevelError},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, levelOfHTTP(tc.code, tc.err))
+		})
+	}
+	assert.Equal(t, slog.LevelInfo, levelOf(nil))
+	assert.Equal(t, slog.LevelWarn, levelOf(errors.E(errors.Conflict, "x")))
+	assert.Equal(t, slog.LevelError, levelOf(errors.E(errors.Unavailable, "x")))
+}
+
+func TestInternalRouteOf(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ pattern, want string }{
+		{"", ""},
+		{"/users/{id}", "/users/{id}"},
+		{"GET /users/{id}", "/users/{id}"},
+		{"GET  \t/users/{id}", "/users/{id}"},
+		{"POST example.com/orders", "example.com/orders"},
+		{"GET /{$}", "/"},
+		{"GET /files/{path...}", "/files/{path...}"},
+	}
+	for _, tc := range tests {
+		assert.Equal(t, tc.want, routeOf(tc.pattern), tc.pattern)
+	}
+}
+
+func TestInternalPanicErrorAndAbort(t *testing.T) {
+	t.Parallel()
+	err := panicError("boom")
+	assert.Equal(t, errors.Internal, errors.KindOf(err))
+	assert.Contains(t, err.Error(), "boom")
+	assert.NotEmpty(t, errors.Stack(err))
+	cause := fmt.Errorf("inner")
+	assert.ErrorIs(t, panicError(cause), cause)
+	assert.True(t, isAbort(http.ErrAbortHandler))
+	assert.False(t, isAbort("x"))
+	assert.False(t, isAbort(fmt.Errorf("wrapped: %w", http.ErrAbortHandler)), "only the sentinel itself, as net/http checks")
+}
+
+func TestInternalRecordErrorFlag(t *testing.T) {
+	mt := mocktracer.Start()
+	defer mt.Stop()
+	tests := []struct {
+		name string
+		err  error
+		flag bool
+		want int32
+		kind any
+	}{
+		{"expected kind forced to error", errors.E(errors.NotFound, "x"), true, 1, "NotFound"},
+		{"unexpected kind forced to no error", errors.E(errors.Unavailable, "x"), false, 0, "Unavailable"},
+		{"status only", nil, true, 1, nil},
+		{"nothing", nil, false, 0, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			mt.Reset()
+			s := tracer.StartSpan("x")
+			recordError(s, tc.err, tc.flag, "500: Internal Server Error")
+			s.Finish()
+			span := mt.FinishedSpans()[0]
+			assert.Equal(t, tc.want, span.Tag(ext.MapSpanError))
+			assert.Equal(t, tc.kind, span.Tag("error.kind"))
+			if tc.want == 1 {
+				assert.NotEmpty(t, span.Tag(ext.ErrorMsg))
+			}
+		})
+	}
+	assert.NotPanics(t, func() { recordError(nil, errors.New("x"), true, "") })
+}
+
+func TestInternalClientGone(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	assert.False(t, clientGone(ctx))
+	cancel()
+	assert.True(t, clientGone(ctx))
+	assert.False(t, clientGone(nil)) //nolint:staticcheck // nil ctx must not crash
+	dctx, dcancel := context.WithTimeout(context.Background(), 0)
+	defer dcancel()
+	<-dctx.Done()
+	assert.False(t, clientGone(dctx), "a deadline is not the client leaving")
+}
+
+func TestInternalClientIP(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "192.0.2.1", clientIP("192.0.2.1:1234"))
+	assert.Equal(t, "::1", clientIP("[::1]:80"))
+	assert.Equal(t, "pipe", clientIP("pipe"))
+	assert.Equal(t, "", clientIP(""))
+}
