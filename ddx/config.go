@@ -1,0 +1,216 @@
+package ddx
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"github.com/DataDog/dd-trace-go/v2/profiler"
+)
+
+// Defaults that are ddx's own choice; README's defaults table explains each.
+const (
+	defaultStopTimeout = 5 * time.Second
+	// defaultInfoTimeout bounds the tracer's synchronous /info call at
+	// start. A local Agent answers in about a millisecond; anything slower
+	// is caught up by the tracer's later polls.
+	defaultInfoTimeout = 50 * time.Millisecond
+	// defaultStartWait is how long Start waits for the tracer and profiler
+	// to come up before it returns and lets them finish in the background.
+	defaultStartWait = 80 * time.Millisecond
+	// defaultMemLimitRatio leaves 10% of the container's memory for what the
+	// Go runtime does not count (cgo, thread stacks, page cache), the ratio
+	// automemlimit and the Go GC guide both use.
+	defaultMemLimitRatio = 0.9
+	defaultAgentHost     = "localhost"
+	defaultAgentPort     = "8126"
+)
+
+// config is the effective configuration: environment first, options over it.
+type config struct {
+	service, env, version string
+
+	agentURL *url.URL // never nil after load
+
+	tracing, profiling, runtimeMetrics bool
+
+	logLevel    slog.Leveler
+	logFormat   string // "json" or "text"
+	logWriter   io.Writer
+	logHandlers []slog.Handler
+	redactKeys  []string
+
+	stopTimeout   time.Duration
+	infoTimeout   time.Duration
+	startWait     time.Duration
+	memLimitRatio float64
+
+	tracerOpts   []tracer.StartOption
+	profilerOpts []profiler.Option
+
+	// problems found while reading the environment, logged once at start.
+	warnings []string
+}
+
+// getenv is os.LookupEnv with surrounding space trimmed; tests replace it.
+var getenv = func(key string) (string, bool) {
+	v, ok := os.LookupEnv(key)
+	return strings.TrimSpace(v), ok && strings.TrimSpace(v) != ""
+}
+
+// loadConfig reads Datadog's variables (and ddx's DDX_LOG_* where Datadog has
+// none) and applies opts over them.
+func loadConfig(opts []Option) *config {
+	c := &config{
+		tracing:        true,
+		profiling:      true,
+		runtimeMetrics: true,
+		logFormat:      "json",
+		logWriter:      os.Stdout,
+		stopTimeout:    defaultStopTimeout,
+		infoTimeout:    defaultInfoTimeout,
+		startWait:      defaultStartWait,
+		memLimitRatio:  defaultMemLimitRatio,
+	}
+	c.service, _ = getenv("DD_SERVICE")
+	if c.service == "" {
+		c.service = defaultService()
+	}
+	c.env, _ = getenv("DD_ENV")
+	c.version, _ = getenv("DD_VERSION")
+	if c.version == "" {
+		c.version = defaultVersion()
+	}
+	c.tracing = c.boolEnv("DD_TRACE_ENABLED", c.tracing)
+	c.profiling = c.boolEnv("DD_PROFILING_ENABLED", c.profiling)
+	c.runtimeMetrics = c.boolEnv("DD_RUNTIME_METRICS_ENABLED", c.runtimeMetrics)
+
+	var lv slog.LevelVar
+	if s, ok := getenv("DDX_LOG_LEVEL"); ok {
+		if err := lv.UnmarshalText([]byte(s)); err != nil {
+			c.warnings = append(c.warnings, "DDX_LOG_LEVEL="+strconv.Quote(s)+" is not a level (DEBUG, INFO, WARN, ERROR); using INFO")
+		}
+	}
+	c.logLevel = &lv
+	if s, ok := getenv("DDX_LOG_FORMAT"); ok {
+		switch strings.ToLower(s) {
+		case "json", "text":
+			c.logFormat = strings.ToLower(s)
+		default:
+			c.warnings = append(c.warnings, "DDX_LOG_FORMAT="+strconv.Quote(s)+" is neither json nor text; using json")
+		}
+	} else if isTerminal(os.Stdout) {
+		// A person is reading: text, unless they ask otherwise.
+		c.logFormat = "text"
+	}
+	c.agentURL = c.agentURLFromEnv()
+
+	for _, o := range opts {
+		if o != nil {
+			o.apply(c)
+		}
+	}
+	return c
+}
+
+func (c *config) boolEnv(key string, def bool) bool {
+	s, ok := getenv(key)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		c.warnings = append(c.warnings, key+"="+strconv.Quote(s)+" is not true or false; using "+strconv.FormatBool(def))
+		return def
+	}
+	return b
+}
+
+// agentURLFromEnv resolves the Agent's address as dd-trace-go does:
+// DD_TRACE_AGENT_URL, else DD_AGENT_HOST and DD_TRACE_AGENT_PORT, else
+// localhost:8126.
+func (c *config) agentURLFromEnv() *url.URL {
+	if s, ok := getenv("DD_TRACE_AGENT_URL"); ok {
+		u, err := url.Parse(s)
+		if err == nil && (u.Scheme == "http" || u.Scheme == "https" || u.Scheme == "unix") {
+			return u
+		}
+		c.warnings = append(c.warnings, "DD_TRACE_AGENT_URL="+strconv.Quote(s)+" is not an http, https or unix URL; ignoring it")
+	}
+	host, _ := getenv("DD_AGENT_HOST")
+	if host == "" {
+		host = defaultAgentHost
+	}
+	port, _ := getenv("DD_TRACE_AGENT_PORT")
+	if port == "" {
+		port = defaultAgentPort
+	}
+	return &url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}
+}
+
+// defaultService is the executable's name, what a person would call the
+// service if nobody set DD_SERVICE.
+func defaultService() string {
+	if exe, err := os.Executable(); err == nil {
+		name := strings.TrimSuffix(filepath.Base(exe), ".exe")
+		name = strings.TrimSuffix(name, ".test")
+		if name != "" {
+			return name
+		}
+	}
+	if len(os.Args) > 0 && os.Args[0] != "" {
+		return filepath.Base(os.Args[0])
+	}
+	return "unnamed-go-service"
+}
+
+// defaultVersion is the main module's version, or its VCS revision when the
+// binary was built from a work tree, so deployments are told apart even
+// without DD_VERSION.
+func defaultVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev string
+	var dirty bool
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" && dirty {
+		rev += "-dirty"
+	}
+	return rev
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// agentAddr is host:port for the profiler, or "" for a unix socket.
+func (c *config) agentAddr() string {
+	if c.agentURL.Scheme == "unix" {
+		return ""
+	}
+	return c.agentURL.Host
+}

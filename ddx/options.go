@@ -1,0 +1,153 @@
+package ddx
+
+import (
+	"io"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"github.com/DataDog/dd-trace-go/v2/profiler"
+)
+
+// An Option changes what [Start] does. Options override the environment.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithService sets the service name (default: DD_SERVICE, else the
+// executable's name).
+func WithService(name string) Option {
+	return optionFunc(func(c *config) {
+		if name != "" {
+			c.service = name
+		}
+	})
+}
+
+// WithEnv sets the environment, such as "prod" or "staging" (default: DD_ENV).
+func WithEnv(env string) Option {
+	return optionFunc(func(c *config) {
+		if env != "" {
+			c.env = env
+		}
+	})
+}
+
+// WithVersion sets the version (default: DD_VERSION, else the module version
+// or VCS revision the binary was built from).
+func WithVersion(version string) Option {
+	return optionFunc(func(c *config) {
+		if version != "" {
+			c.version = version
+		}
+	})
+}
+
+// WithAgentURL sets the Datadog Agent's address, such as
+// "http://datadog-agent:8126" or "unix:///var/run/datadog/apm.socket"
+// (default: DD_TRACE_AGENT_URL, else DD_AGENT_HOST:DD_TRACE_AGENT_PORT, else
+// localhost:8126). An invalid URL is ignored with a warning at start.
+func WithAgentURL(agentURL string) Option {
+	return optionFunc(func(c *config) {
+		u, err := url.Parse(agentURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "unix") {
+			c.warnings = append(c.warnings, "WithAgentURL("+agentURL+") is not an http, https or unix URL; ignoring it")
+			return
+		}
+		c.agentURL = u
+	})
+}
+
+// WithTracing switches tracing on or off (default: on; DD_TRACE_ENABLED).
+func WithTracing(on bool) Option { return optionFunc(func(c *config) { c.tracing = on }) }
+
+// WithProfiling switches the continuous profiler on or off (default: on;
+// DD_PROFILING_ENABLED).
+func WithProfiling(on bool) Option { return optionFunc(func(c *config) { c.profiling = on }) }
+
+// WithRuntimeMetrics switches Go runtime metrics on or off (default: on;
+// DD_RUNTIME_METRICS_ENABLED).
+func WithRuntimeMetrics(on bool) Option {
+	return optionFunc(func(c *config) { c.runtimeMetrics = on })
+}
+
+// WithLogLevel sets the minimum level of the default logger (default:
+// DDX_LOG_LEVEL, else INFO). Pass a *slog.LevelVar to change it at run time.
+func WithLogLevel(level slog.Leveler) Option {
+	return optionFunc(func(c *config) {
+		if level != nil {
+			c.logLevel = level
+		}
+	})
+}
+
+// WithLogFormat chooses "json" or "text" log output (default: DDX_LOG_FORMAT,
+// else text when stdout is a terminal and JSON otherwise).
+func WithLogFormat(format string) Option {
+	return optionFunc(func(c *config) {
+		switch format {
+		case "json", "text":
+			c.logFormat = format
+		default:
+			c.warnings = append(c.warnings, "WithLogFormat("+format+") is neither json nor text; ignoring it")
+		}
+	})
+}
+
+// WithLogWriter sets where the default logger writes (default: os.Stdout).
+func WithLogWriter(w io.Writer) Option {
+	return optionFunc(func(c *config) {
+		if w != nil {
+			c.logWriter = w
+		}
+	})
+}
+
+// WithLogHandlers adds sinks that receive every record the default logger
+// handles, fanned out with slog-multi. Each applies its own level.
+func WithLogHandlers(handlers ...slog.Handler) Option {
+	return optionFunc(func(c *config) {
+		for _, h := range handlers {
+			if h != nil {
+				c.logHandlers = append(c.logHandlers, h)
+			}
+		}
+	})
+}
+
+// WithRedactKeys adds attribute names to redact in every log line, on top of
+// the built-in list (see [HandlerOptions]).
+func WithRedactKeys(keys ...string) Option {
+	return optionFunc(func(c *config) { c.redactKeys = append(c.redactKeys, keys...) })
+}
+
+// WithStopTimeout bounds how long [Runtime.Stop] may take (default 5s).
+func WithStopTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d > 0 {
+			c.stopTimeout = d
+		}
+	})
+}
+
+// WithTracerOptions passes options through to dd-trace-go's tracer.Start,
+// after ddx's own, for what ddx does not cover (sampling rules, global tags).
+func WithTracerOptions(opts ...tracer.StartOption) Option {
+	return optionFunc(func(c *config) { c.tracerOpts = append(c.tracerOpts, opts...) })
+}
+
+// WithProfilerOptions passes options through to dd-trace-go's
+// profiler.Start, after ddx's own (for example more profile types).
+func WithProfilerOptions(opts ...profiler.Option) Option {
+	return optionFunc(func(c *config) { c.profilerOpts = append(c.profilerOpts, opts...) })
+}
+
+// WithMemoryLimitRatio sets the share of the container's memory limit that
+// GOMEMLIMIT is set to when GOMEMLIMIT is unset (default 0.9). Zero or less
+// leaves GOMEMLIMIT alone.
+func WithMemoryLimitRatio(ratio float64) Option {
+	return optionFunc(func(c *config) { c.memLimitRatio = ratio })
+}

@@ -1,0 +1,141 @@
+package ddx
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// agentTransport is the HTTP transport ddx gives the tracer and the profiler
+// for talking to the Agent. It exists for two bounds that dd-trace-go does
+// not offer on its own:
+//
+//   - /info, which tracer.Start asks synchronously, gets a short deadline, so
+//     an Agent that accepts connections and never answers cannot hold up the
+//     service's start (we measured 10 s with plain tracer.Start). The tracer
+//     polls /info again later, so a slow Agent's features still arrive.
+//   - abort cancels every request in flight and fails new ones at once, so
+//     Stop can end within its bound even while the Agent hangs.
+type agentTransport struct {
+	base        http.RoundTripper
+	infoTimeout time.Duration
+
+	ctx    context.Context // canceled by abort
+	cancel context.CancelFunc
+
+	// delivered, when set, is told of every trace payload the Agent took,
+	// so an outage that was reported can be reported over.
+	delivered func()
+	// failed, when set, is told of every request the Agent did not take, as
+	// it happens: the tracer's own messages about it arrive up to a minute
+	// later, aggregated.
+	failed func(what string, err error)
+}
+
+func newAgentTransport(agentURL *url.URL, infoTimeout time.Duration) *agentTransport {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		MaxIdleConns:          100,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	if agentURL != nil && agentURL.Scheme == "unix" {
+		// The tracer rewrites unix:// URLs to an http:// URL with a synthetic
+		// host; whatever host it asks for, dial the socket.
+		path := agentURL.Path
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, "unix", path)
+		}
+		tr.MaxIdleConnsPerHost = 100
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &agentTransport{base: tr, infoTimeout: infoTimeout, ctx: ctx, cancel: cancel}
+}
+
+// client returns an http.Client over t with the tracer's usual 10 s timeout.
+func (t *agentTransport) client() *http.Client {
+	return &http.Client{Transport: t, Timeout: 10 * time.Second}
+}
+
+func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.ctx.Err() != nil {
+		closeBody(req)
+		return nil, errAgentAborted
+	}
+	var ctx context.Context
+	var cancel context.CancelFunc
+	if t.infoTimeout > 0 && strings.HasSuffix(req.URL.Path, "/info") {
+		ctx, cancel = context.WithTimeout(req.Context(), t.infoTimeout)
+	} else {
+		ctx, cancel = context.WithCancel(req.Context())
+	}
+	stop := context.AfterFunc(t.ctx, cancel)
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		stop()
+		cancel()
+		if t.failed != nil && t.ctx.Err() == nil {
+			t.failed(req.Method+" "+req.URL.Path, err)
+		}
+		return nil, err
+	}
+	if t.failed != nil && resp.StatusCode >= 500 {
+		t.failed(req.Method+" "+req.URL.Path, fmt.Errorf("the Agent answered %s", resp.Status))
+	}
+	if t.delivered != nil && resp.StatusCode < 300 && strings.HasSuffix(req.URL.Path, "/traces") {
+		t.delivered()
+	}
+	// The context must live until the body is read: release it on Close.
+	resp.Body = &cancelBody{ReadCloser: resp.Body, release: func() { stop(); cancel() }}
+	return resp, nil
+}
+
+// abort cancels every request in flight and refuses new ones.
+func (t *agentTransport) abort() {
+	t.cancel()
+	if tr, ok := t.base.(*http.Transport); ok {
+		tr.CloseIdleConnections()
+	}
+}
+
+// closeIdle releases the transport's idle connections (and their goroutines).
+func (t *agentTransport) closeIdle() {
+	if tr, ok := t.base.(*http.Transport); ok {
+		tr.CloseIdleConnections()
+	}
+}
+
+type agentAbortedError struct{}
+
+func (agentAbortedError) Error() string {
+	return "ddx: request to the Datadog Agent abandoned: Stop's time limit was reached"
+}
+
+var errAgentAborted error = agentAbortedError{}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+type cancelBody struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
+}
