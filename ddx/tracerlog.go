@@ -21,10 +21,10 @@ import (
 // how to fix it); later ones are counted and summarised at most once per
 // summaryEvery, and the transport reports when the Agent answers again.
 type tracerLogger struct {
-	logger   *slog.Logger
-	agent    string // the Agent address, as the person configured it
-	every    time.Duration
-	now      func() time.Time
+	logger  *slog.Logger
+	agent   string // the Agent address, as the person configured it
+	every   time.Duration
+	now     func() time.Time
 	mu      sync.Mutex
 	down    bool      // an outage has been explained and not yet resolved
 	lastSum time.Time // when the outage was last explained or summarised
