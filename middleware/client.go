@@ -1,0 +1,304 @@
+package middleware
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"syscall"
+	"time"
+
+	httptrace "github.com/DataDog/dd-trace-go/contrib/net/http/v2"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	ddhttptrace "github.com/DataDog/dd-trace-go/v2/instrumentation/httptrace"
+
+	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/status"
+)
+
+// NewClient returns an *http.Client whose transport is
+// Transport(http.DefaultTransport, opts...). It has no Timeout: give each
+// call a context with a deadline, or set the client's Timeout.
+//
+// Options that apply: [WithServiceName] (the client spans' service) and
+// [WithErrorStatus] (which response statuses flag the client span as an
+// error; by default 500–599, or DD_TRACE_HTTP_CLIENT_ERROR_STATUSES when
+// set). The others are ignored.
+func NewClient(opts ...Option) *http.Client {
+	return &http.Client{Transport: Transport(nil, opts...)}
+}
+
+// Transport returns base (http.DefaultTransport when nil) instrumented for
+// outbound calls:
+//
+//   - a client span per request and trace propagation in the request
+//     headers, by dd-trace-go's contrib/net/http (its WrapRoundTripper). The
+//     span's http.url has its query string obfuscated by dd-trace-go's
+//     obfuscator (DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP), which hides
+//     password, token, api_key, signature and similar parameters. Its
+//     resource is "METHOD route" when the request's context carries a route
+//     ([WithRoute]), else contrib's "http.request";
+//   - a failed round trip (no response at all) returns an *errors.Error whose
+//     operation names the call, "GET payments.internal/charges/{id}" (method,
+//     host, route or path, never the query string), with the duration as an
+//     attribute, the transport's error as cause and a Kind: a refused or reset
+//     connection, a DNS failure or a connection closed early is Unavailable,
+//     a timeout or the context's deadline DeadlineExceeded, the caller's own
+//     cancel Canceled. The span records it by the Kind table: Canceled is not
+//     a span error.
+//
+// A response is a response, whatever its status: per the RoundTripper
+// contract a 404 or a 503 comes back with a nil error. Whether a 404 from a
+// dependency is a failure is the caller's decision; [CheckResponse] turns a
+// status into a classified error when it is.
+//
+// http.Client.Do wraps these errors in *url.Error, whose text adds the full
+// URL, query string included: keep credentials in headers, or log the
+// *errors.Error found with errors.As. When http.Client.Timeout fires,
+// net/http replaces the error with its text: the Kind (DeadlineExceeded)
+// survives, errors.As does not, so prefer a context deadline per call.
+// Wrapping the result of Transport in Transport again does not trace twice.
+func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
+	if t, ok := base.(*clientTransport); ok {
+		base = t.base
+	}
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	c := newConfig(opts)
+	topts := []httptrace.RoundTripperOption{
+		// Propagation is contrib's default; said here because ddx relies on it.
+		httptrace.WithPropagation(true),
+		httptrace.WithResourceNamer(clientResource),
+		httptrace.WithBefore(func(r *http.Request, span *tracer.Span) {
+			if route := routeFrom(r.Context()); route != "" {
+				span.SetTag(ext.HTTPRoute, route)
+			}
+		}),
+		// Errors without a response are recorded by classifier, with their
+		// Kind and creation stack; contrib would flag a caller's cancel too.
+		httptrace.WithErrorCheck(func(error) bool { return false }),
+	}
+	if c.service != "" {
+		topts = append(topts, httptrace.WithService(c.service))
+	}
+	if c.isError != nil {
+		topts = append(topts, httptrace.WithStatusCheck(c.isError))
+	} else {
+		topts = append(topts, httptrace.WithStatusCheck(defaultClientErrorStatus()))
+	}
+	return &clientTransport{
+		base:   base,
+		traced: httptrace.WrapRoundTripper(&classifier{base: base}, topts...),
+	}
+}
+
+// clientTransport is what Transport returns; it remembers base so that
+// Transport of a Transport does not trace twice.
+type clientTransport struct {
+	base   http.RoundTripper
+	traced http.RoundTripper
+}
+
+func (t *clientTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return t.traced.RoundTrip(r)
+}
+
+// CloseIdleConnections closes the idle connections of the base transport,
+// so http.Client.CloseIdleConnections keeps working through Transport.
+func (t *clientTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// Unwrap returns the base transport.
+func (t *clientTransport) Unwrap() http.RoundTripper { return t.base }
+
+// classifier is the inner round tripper, inside contrib's span: it turns a
+// failed round trip into a classified *errors.Error and records it on the
+// span, and marks the request with its start time for CheckResponse.
+type classifier struct {
+	base http.RoundTripper
+}
+
+func (c *classifier) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	ctx := r.Context()
+	// The response's Request is the one we pass on: CheckResponse finds the
+	// start time there. A shallow copy, which RoundTripper allows.
+	r = r.WithContext(context.WithValue(ctx, startKey{}, start))
+	resp, err := c.base.RoundTrip(r)
+	if err == nil {
+		return resp, nil
+	}
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close() // a response with an error is not the caller's
+	}
+	err = errors.E(
+		errors.Op(clientOp(r)),
+		transportKind(ctx, err),
+		err,
+		slog.Duration(attrDuration, time.Since(start)),
+	)
+	span, _ := tracer.SpanFromContext(ctx)
+	ddx.RecordError(span, err)
+	return nil, err
+}
+
+// defaultClientErrorStatus honours DD_TRACE_HTTP_CLIENT_ERROR_STATUSES like
+// dd-trace-go does, and otherwise makes 5xx span errors and nothing else
+// (contrib's own default flags 4xx instead, which pages for a 404).
+func defaultClientErrorStatus() func(int) bool {
+	if fn := ddhttptrace.GetErrorCodesFromInput(os.Getenv("DD_TRACE_HTTP_CLIENT_ERROR_STATUSES")); fn != nil {
+		return fn
+	}
+	return func(code int) bool { return code >= 500 && code < 600 }
+}
+
+// transportKind classifies the error of a round trip that got no response.
+// The caller's context comes first: if it is done, that is why.
+func transportKind(ctx context.Context, err error) errors.Kind {
+	if ctx != nil {
+		switch ctx.Err() {
+		case context.Canceled:
+			return errors.Canceled
+		case context.DeadlineExceeded:
+			return errors.DeadlineExceeded
+		}
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return errors.DeadlineExceeded
+	case errors.Is(err, context.Canceled):
+		return errors.Canceled
+	}
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+		return errors.DeadlineExceeded
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.Unavailable
+	}
+	if _, ok := errors.AsType[*net.DNSError](err); ok {
+		return errors.Unavailable
+	}
+	// A certificate the dependency presents and we reject will not get
+	// better by retrying: a configuration problem, not an outage.
+	if _, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
+		return errors.Internal
+	}
+	if _, ok := errors.AsType[x509.UnknownAuthorityError](err); ok {
+		return errors.Internal
+	}
+	if _, ok := errors.AsType[*net.OpError](err); ok {
+		// Any other failure to reach the peer at the network level.
+		return errors.Unavailable
+	}
+	return errors.Internal
+}
+
+// CheckResponse returns nil for a response with a status below 400, and
+// otherwise an *errors.Error that says which call got which status:
+//
+//	GET payments.internal/charges/{id}: 404 Not Found [http.status_code=404 duration=12.3ms]
+//
+// Its Kind is the status's (internal/status: 404 NotFound, 409 Conflict,
+// 429 TooManyRequests, 503 Unavailable, other 5xx Internal, ...), so
+// returning it from a handler answers the same way, with the kind's generic
+// public text: the dependency's name and status never reach the client. The
+// duration is from sending the request to this call, when the request went
+// through [Transport].
+//
+// Call it when a status is a failure for you; a 404 may well be an answer
+// ("no such user") rather than an error. It does not read or close the body.
+// A nil response gives nil.
+func CheckResponse(resp *http.Response) error {
+	if resp == nil {
+		return nil
+	}
+	kind, bad := status.KindOfHTTP(resp.StatusCode)
+	if !bad {
+		return nil
+	}
+	text := resp.Status
+	if text == "" {
+		text = http.StatusText(resp.StatusCode)
+	}
+	attrs := make([]slog.Attr, 0, 2)
+	attrs = append(attrs, slog.Int(attrHTTPStatusCode, resp.StatusCode))
+	op := "HTTP"
+	if r := resp.Request; r != nil {
+		op = clientOp(r)
+		if start, ok := r.Context().Value(startKey{}).(time.Time); ok {
+			attrs = append(attrs, slog.Duration(attrDuration, time.Since(start)))
+		}
+	}
+	return errors.E(errors.Op(op), kind, errors.New(text), attrs)
+}
+
+// WithRoute returns a copy of ctx that names the route of the outbound
+// requests made with it, "/charges/{id}": [Transport] uses it for the span's
+// resource and http.route, and in error operations in place of the raw path,
+// so ids and tokens in paths stay out and spans group by endpoint.
+func WithRoute(ctx context.Context, route string) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return context.WithValue(ctx, routeKey{}, route)
+}
+
+type (
+	routeKey struct{}
+	startKey struct{}
+)
+
+func routeFrom(ctx context.Context) string {
+	if ctx == nil {
+		return ""
+	}
+	s, _ := ctx.Value(routeKey{}).(string)
+	return s
+}
+
+// clientResource is the resource of a client span: "GET /charges/{id}" with
+// a route, contrib's "http.request" without (a raw path would make one
+// resource per id).
+func clientResource(r *http.Request) string {
+	if route := routeFrom(r.Context()); route != "" {
+		return clientMethod(r) + " " + route
+	}
+	return "http.request"
+}
+
+// clientOp is the operation of a client error: method, host, and the route
+// or else the path; never the query string or user info.
+func clientOp(r *http.Request) string {
+	host := r.Host
+	path := routeFrom(r.Context())
+	if u := r.URL; u != nil {
+		if u.Host != "" {
+			host = u.Host
+		}
+		if path == "" {
+			path = u.Path
+		}
+	}
+	return clientMethod(r) + " " + host + path
+}
+
+func clientMethod(r *http.Request) string {
+	if r.Method == "" {
+		return http.MethodGet
+	}
+	return r.Method
+}

@@ -1,0 +1,348 @@
+package middleware_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/mocktracer"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/middleware"
+)
+
+// closedAddr is a 127.0.0.1 address nobody listens on: taken, then released.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// resetServer accepts connections and closes them at once, without a word.
+func resetServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // RST rather than FIN
+			}
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return ln.Addr().String()
+}
+
+// clientSpan returns the one finished client span whose URL has path.
+func clientSpan(t *testing.T, mt mocktracer.Tracer, path string) *mocktracer.Span {
+	t.Helper()
+	var found []*mocktracer.Span
+	for _, s := range mt.FinishedSpans() {
+		if s.OperationName() == "http.request" && strings.Contains(spanTag(s, ext.HTTPURL), path) {
+			found = append(found, s)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want 1 client span for %s, got %d", path, len(found))
+	}
+	return found[0]
+}
+
+func spanTag(s *mocktracer.Span, k string) string {
+	v, _ := s.Tag(k).(string)
+	return v
+}
+
+func spanIsError(s *mocktracer.Span) bool {
+	v, _ := s.Tag(ext.MapSpanError).(int32)
+	return v != 0
+}
+
+func TestTransportFailureKinds(t *testing.T) {
+	mt := mocktracer.Start()
+	t.Cleanup(mt.Stop)
+
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	t.Cleanup(slow.Close)
+	refused := closedAddr(t)
+	reset := resetServer(t)
+	dnsFails := &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "payments.internal", IsNotFound: true}}
+	}}
+	t.Cleanup(dnsFails.CloseIdleConnections)
+	headerTimeout := &http.Transport{ResponseHeaderTimeout: 50 * time.Millisecond}
+	t.Cleanup(headerTimeout.CloseIdleConnections)
+
+	cases := []struct {
+		name      string
+		url       string // %s is replaced by the case's path
+		base      http.RoundTripper
+		timeout   time.Duration // http.Client.Timeout
+		ctx       func(context.Context) (context.Context, context.CancelFunc)
+		kind      errors.Kind
+		spanError bool
+	}{
+		{name: "refused", url: "http://" + refused + "/refused", kind: errors.Unavailable, spanError: true},
+		{name: "reset", url: "http://" + reset + "/reset", kind: errors.Unavailable, spanError: true},
+		{name: "dns", url: "http://payments.internal/dns", base: dnsFails, kind: errors.Unavailable, spanError: true},
+		{
+			name: "context deadline", url: slow.URL + "/deadline", kind: errors.DeadlineExceeded, spanError: true,
+			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				return context.WithTimeout(ctx, 50*time.Millisecond)
+			},
+		},
+		{name: "client timeout", url: slow.URL + "/client-timeout", timeout: 50 * time.Millisecond, kind: errors.DeadlineExceeded, spanError: true},
+		{name: "header timeout", url: slow.URL + "/header-timeout", base: headerTimeout, kind: errors.DeadlineExceeded, spanError: true},
+		{
+			name: "caller canceled", url: slow.URL + "/canceled", kind: errors.Canceled, spanError: false,
+			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				ctx, cancel := context.WithCancel(ctx)
+				time.AfterFunc(30*time.Millisecond, cancel)
+				return ctx, cancel
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			if tc.ctx != nil {
+				var cancel context.CancelFunc
+				ctx, cancel = tc.ctx(ctx)
+				defer cancel()
+			}
+			base := tc.base
+			if base == nil {
+				tr := &http.Transport{}
+				t.Cleanup(tr.CloseIdleConnections)
+				base = tr
+			}
+			c := &http.Client{Transport: middleware.Transport(base), Timeout: tc.timeout}
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, tc.url+"?token=s3cret&page=2", nil)
+			resp, err := c.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				t.Fatal("no error")
+			}
+			if got := errors.KindOf(err); got != tc.kind {
+				t.Fatalf("KindOf(%v) = %v, want %v", err, got, tc.kind)
+			}
+			u := req.URL
+			wantOp := "POST " + u.Host + u.Path
+			text := err.Error()
+			if e, ok := errors.AsType[*errors.Error](err); ok {
+				if string(e.Op) != wantOp {
+					t.Errorf("Op = %q, want %q", e.Op, wantOp)
+				}
+				text = e.Error()
+			} else if tc.timeout == 0 {
+				// Only http.Client.Timeout flattens the chain into text.
+				t.Fatalf("%T has no *errors.Error", err)
+			}
+			if !strings.Contains(text, wantOp+": ") || !strings.Contains(text, "duration=") {
+				t.Errorf("error %q lacks the operation or the duration", text)
+			}
+			if tc.timeout == 0 && strings.Contains(text, "s3cret") {
+				t.Errorf("the query string reached the error: %q", text)
+			}
+
+			span := clientSpan(t, mt, u.Path)
+			if spanIsError(span) != tc.spanError {
+				t.Errorf("span error = %v, want %v; tags %v", spanIsError(span), tc.spanError, span.Tags())
+			}
+			if got := spanTag(span, "error.kind"); got != tc.kind.String() {
+				t.Errorf("span error.kind = %q", got)
+			}
+			if tc.spanError && !strings.Contains(spanTag(span, ext.ErrorStack), "middleware_test.TestTransportFailureKinds") {
+				t.Errorf("error.stack does not show the caller:\n%s", spanTag(span, ext.ErrorStack))
+			}
+			if strings.Contains(spanTag(span, ext.HTTPURL), "s3cret") {
+				t.Errorf("span url %q has the token", spanTag(span, ext.HTTPURL))
+			}
+		})
+	}
+}
+
+func TestTransportStatusIsNotAnError(t *testing.T) {
+	mt := mocktracer.Start()
+	t.Cleanup(mt.Stop)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		w.WriteHeader(code)
+	}))
+	t.Cleanup(srv.Close)
+
+	byCode := func(c *http.Client, path string) *mocktracer.Span {
+		t.Helper()
+		resp, err := c.Get(srv.URL + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v (a status must come back as a response)", path, err)
+		}
+		resp.Body.Close()
+		return clientSpan(t, mt, path)
+	}
+
+	def := &http.Client{Transport: middleware.Transport(srv.Client().Transport)}
+	for _, tc := range []struct {
+		code      int
+		spanError bool
+	}{
+		{200, false}, {301, false}, {400, false}, {404, false}, {409, false}, {429, false},
+		{499, false}, {500, true}, {502, true}, {503, true}, {504, true},
+	} {
+		path := "/" + strconv.Itoa(tc.code)
+		if got := spanIsError(byCode(def, path)); got != tc.spanError {
+			t.Errorf("%d: span error = %v, want %v", tc.code, got, tc.spanError)
+		}
+	}
+
+	// WithErrorStatus: the caller decides.
+	own := &http.Client{Transport: middleware.Transport(srv.Client().Transport,
+		middleware.WithErrorStatus(func(code int) bool { return code == 404 }))}
+	if !spanIsError(byCode(own, "/404?own")) || spanIsError(byCode(own, "/500?own")) {
+		t.Error("WithErrorStatus is not applied to client spans")
+	}
+}
+
+func TestTransportRedactsQueryInSpans(t *testing.T) {
+	mt := mocktracer.Start()
+	t.Cleanup(mt.Stop)
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	c := middleware.NewClient()
+	t.Cleanup(c.CloseIdleConnections)
+	secrets := []string{"hunter2", "tok-123", "k3y", "sig-abc"}
+	resp, err := c.Get(srv.URL + "/search?password=hunter2&access_token=tok-123&api_key=k3y&signature=sig-abc&q=shoes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	url := spanTag(clientSpan(t, mt, "/search"), ext.HTTPURL)
+	for _, s := range secrets {
+		if strings.Contains(url, s) {
+			t.Errorf("span http.url %q has %q", url, s)
+		}
+	}
+	if !strings.Contains(url, "q=shoes") {
+		t.Errorf("span http.url %q lost the harmless parameter", url)
+	}
+}
+
+func TestTransportPropagatesAndNamesRoute(t *testing.T) {
+	mt := mocktracer.Start()
+	t.Cleanup(mt.Stop)
+	var gotParent string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotParent = r.Header.Get("X-Datadog-Parent-Id")
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	t.Cleanup(srv.Close)
+	// Transport of a Transport traces once.
+	c := &http.Client{Transport: middleware.Transport(middleware.Transport(srv.Client().Transport))}
+
+	parent, ctx := tracer.StartSpanFromContext(context.Background(), "handler")
+	ctx = middleware.WithRoute(ctx, "/charges/{id}")
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/charges/42", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	parent.Finish()
+
+	span := clientSpan(t, mt, "/charges/42")
+	if got := spanTag(span, ext.ResourceName); got != "GET /charges/{id}" {
+		t.Errorf("resource = %q", got)
+	}
+	if got := spanTag(span, ext.HTTPRoute); got != "/charges/{id}" {
+		t.Errorf("http.route = %q", got)
+	}
+	if span.ParentID() != parent.Context().SpanID() {
+		t.Error("client span is not a child of the caller's span")
+	}
+	if gotParent != strconv.FormatUint(span.SpanID(), 10) {
+		t.Errorf("server saw parent id %q, client span is %d", gotParent, span.SpanID())
+	}
+
+	// The route, not the id, is in the error of CheckResponse.
+	err = middleware.CheckResponse(resp)
+	if e, _ := errors.AsType[*errors.Error](err); e == nil || string(e.Op) != "GET "+req.URL.Host+"/charges/{id}" {
+		t.Errorf("CheckResponse op: %v", err)
+	}
+}
+
+func TestCheckResponse(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		code int
+		kind errors.Kind // Other: no error
+	}{
+		{200, errors.Other}, {204, errors.Other}, {304, errors.Other},
+		{400, errors.Invalid}, {401, errors.Unauthenticated}, {403, errors.PermissionDenied},
+		{404, errors.NotFound}, {409, errors.Conflict}, {412, errors.FailedPrecondition},
+		{418, errors.Invalid}, {429, errors.TooManyRequests}, {499, errors.Canceled},
+		{500, errors.Internal}, {501, errors.Unimplemented}, {502, errors.Unavailable},
+		{503, errors.Unavailable}, {504, errors.DeadlineExceeded}, {599, errors.Internal},
+	} {
+		t.Run(strconv.Itoa(tc.code), func(t *testing.T) {
+			t.Parallel()
+			req, _ := http.NewRequest(http.MethodDelete, "https://user:pw@payments.internal:8443/charges/42?token=s3cret", nil)
+			resp := &http.Response{StatusCode: tc.code, Status: strconv.Itoa(tc.code) + " " + http.StatusText(tc.code), Request: req}
+			err := middleware.CheckResponse(resp)
+			if tc.kind == errors.Other {
+				if err != nil {
+					t.Fatalf("CheckResponse = %v, want nil", err)
+				}
+				return
+			}
+			if got := errors.KindOf(err); got != tc.kind {
+				t.Errorf("KindOf = %v, want %v", got, tc.kind)
+			}
+			want := "DELETE payments.internal:8443/charges/42: " + strconv.Itoa(tc.code) + " "
+			if !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "http.status_code="+strconv.Itoa(tc.code)) {
+				t.Errorf("error = %q, want prefix %q and the status code", err, want)
+			}
+			for _, leak := range []string{"s3cret", "pw"} {
+				if strings.Contains(err.Error(), leak) {
+					t.Errorf("error %q has %q", err, leak)
+				}
+			}
+			if pub := errors.Public(err); strings.Contains(pub, "payments") || strings.Contains(pub, strconv.Itoa(tc.code)) {
+				t.Errorf("public text %q names the dependency", pub)
+			}
+		})
+	}
+	if middleware.CheckResponse(nil) != nil {
+		t.Error("CheckResponse(nil) != nil")
+	}
+	if err := middleware.CheckResponse(&http.Response{StatusCode: 503}); err == nil || !strings.HasPrefix(err.Error(), "HTTP: Service Unavailable") {
+		t.Errorf("response without request: %v", err)
+	}
+}
