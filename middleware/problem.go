@@ -99,7 +99,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, code int, err error) {
 	if span, ok := tracer.SpanFromContext(r.Context()); ok {
 		p.TraceID = span.Context().TraceID()
 	}
-	body, mErr := json.Marshal(p)
+	body, mErr := json.Marshal(p) // one allocation on an error path: fine
 	if mErr != nil {
 		// Cannot happen with these field types; answer without a body
 		// rather than with a broken one.
@@ -111,7 +111,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, code int, err error) {
 	h.Set("Content-Type", ProblemContentType)
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
-	_, _ = w.Write(body)
+	_, _ = w.Write(append(body, '\n')) // a newline, for curl users
 }
 
 // statusText is http.StatusText, with nginx's name for 499.

@@ -1,0 +1,95 @@
+// Package middleware applies ddx's rules where a request enters or leaves a
+// service: it builds on dd-trace-go's instrumentation for spans and
+// propagation, and adds what it lacks — error answers that say what the
+// client may know and nothing more, span error flags that follow the Kind
+// table of the errors package, panic recovery, one access-log line per
+// request correlated to its trace, and silence for health checks.
+//
+// # HTTP servers
+//
+// [Wrap] wraps the handler the server serves, usually the whole mux:
+//
+//	mux := http.NewServeMux()
+//	mux.Handle("GET /users/{id}", middleware.HandlerFunc(getUser))
+//	srv := &http.Server{Handler: middleware.Wrap(mux)}
+//
+// Per request it
+//
+//   - starts a server span with dd-trace-go's contrib/net/http, continuing
+//     the trace of the incoming headers; the resource is the route pattern,
+//     "GET /users/{id}", never the raw path (unrouted requests are named by
+//     their method alone);
+//   - recovers panics: the client gets a 500 problem answer, the span is an
+//     error with error.type/message/stack, the log line is ERROR with the
+//     panic value and the stack of the panic; a panic after the answer had
+//     started aborts the connection instead, since a truncated 200 would be
+//     taken for a success; [http.ErrAbortHandler] is passed on (re-panicked)
+//     after the request is logged, so net/http can abort the response as the
+//     handler asked;
+//   - writes one access-log line with Datadog's standard attributes
+//     (http.method, http.status_code, http.url_details.path, http.route,
+//     http.useragent, network.client.ip, http.request_id, duration in
+//     nanoseconds, and error when there is one) through the request's
+//     context, so the ddx log handler adds dd.trace_id and dd.span_id;
+//   - marks the span as an error for 5xx answers only (see
+//     [WithErrorStatus]), so monitors count real problems and not 404s.
+//
+// The log level follows the outcome: 5xx and unexpected errors are ERROR,
+// expected 4xx WARN, a client that went away (499) INFO, the rest INFO.
+//
+// Requests to /healthz, /readyz, /livez and /ping (see [WithHealthPaths])
+// get no span and no access log; they are still recovered.
+//
+// # Handlers that return errors
+//
+// A [HandlerFunc] returns its error instead of writing it, and [Error] does
+// the writing for handlers that cannot return one. The error's kind picks
+// the status (errors.NotFound is 404, errors.Unavailable 503, a plain error
+// 500, a canceled request 499), and the client gets an RFC 9457
+// application/problem+json document:
+//
+//	{"type":"about:blank","title":"Not Found","status":404,"detail":"user 7 not found","trace_id":"..."}
+//
+// The detail is errors.Public: the message written for the client for
+// expected kinds, a generic text ("service unavailable") for the others.
+// The trace_id is what a user quotes to support. The span and the access
+// log get the whole error — its chain of operations down to the root cause
+// and the stack of where it was created — as error.* attributes.
+//
+// # Ordering
+//
+// Wrap should be the outermost handler: what runs outside it is not timed,
+// not traced and not recovered, and a response it did not see is not
+// logged. Handlers that wrap the ResponseWriter between Wrap and a
+// HandlerFunc must implement Unwrap() http.ResponseWriter (as
+// http.ResponseController expects) for the error to reach the span and log;
+// the answer is written either way. Put authentication inside Wrap, so that
+// rejected requests are logged and traced too.
+//
+// The resource is named before the span starts when the wrapped handler is
+// a router that can tell its pattern (a *http.ServeMux, or anything with
+// its Handler(*http.Request) (http.Handler, string) method); otherwise it is
+// read from Request.Pattern, which the mux sets while routing, when the
+// handler returns. A mux reached through a handler that replaces the
+// request (r.WithContext) cannot report its pattern back: the resource is
+// then the method alone.
+//
+// # What could leak, and what does not
+//
+// Clients never see error text, causes, operations, attributes or stacks:
+// only the public message of the kind. Spans and logs do see the full
+// error text, so do not put secrets in error messages; attributes named
+// like secrets are redacted by the ddx log handler.
+//
+// Request headers are not logged at all, except User-Agent and
+// X-Request-Id. Headers configured with DD_TRACE_HEADER_TAGS go on the span
+// unless their name looks like a credential (Authorization, Cookie,
+// Set-Cookie, X-Api-Key, anything with token, secret, password, session,
+// auth...): those are dropped. The query string is not logged; on the
+// span's http.url, dd-trace-go's obfuscator replaces the values of
+// parameters named like secrets (DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP;
+// DD_TRACE_HTTP_URL_QUERY_STRING_DISABLED drops the query altogether). The
+// path is logged and traced as is: do not put secrets in paths.
+// network.client.ip is the connection's peer address, not a forwarding
+// header that any client can forge.
+package middleware
