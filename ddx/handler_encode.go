@@ -208,11 +208,12 @@ func (e *encoder) any(x any) {
 // ("*net.OpError"). An error with its own LogValue method contributes that
 // group instead, completed with the fields it lacks.
 func (e *encoder) errorValue(err error) {
-	mark := len(e.buf)
+	mark, depth, ngroups := len(e.buf), e.depth, len(e.groups)
 	defer func() {
 		// Error, LogValue or the errors helpers panicked, typically on a
 		// typed nil pointer: keep the line, say what happened.
 		if r := recover(); r != nil {
+			e.depth, e.groups = depth, e.groups[:ngroups]
 			b := append(e.buf[:mark], `{"message":`...)
 			b = jsonbuf.AppendString(b, panicText(err, r))
 			b = append(b, `,"type":`...)

@@ -238,10 +238,10 @@ func (e *textEncoder) errorFields(err error) {
 	prefix, groups := e.prefix, e.groups
 	e.prefix, e.groups = keyError+".", nil
 	defer func() {
-		e.prefix, e.groups = prefix, groups
 		if r := recover(); r != nil { // a typed nil, say
 			e.pair("message", slog.StringValue(panicText(err, r)))
 		}
+		e.prefix, e.groups = prefix, groups
 	}()
 	_, v, _ := errorLogValue(err)
 	if v.Kind() != slog.KindGroup {
@@ -269,11 +269,27 @@ func errorText(err error) (s string) {
 
 func (e *textEncoder) pair(key string, v slog.Value) {
 	e.buf = append(e.buf, ' ')
-	e.buf = appendText(e.buf, e.prefix+key)
+	quote := e.prefix == "" && key == "" ||
+		e.prefix != "" && needsQuoting(e.prefix) ||
+		key != "" && needsQuoting(key)
+	if quote {
+		e.buf = strconv.AppendQuote(e.buf, e.prefix+key)
+	} else {
+		e.buf = append(e.buf, e.prefix...)
+		e.buf = append(e.buf, key...)
+	}
 	e.buf = append(e.buf, '=')
 	switch v.Kind() {
 	case slog.KindString:
 		e.buf = appendText(e.buf, v.String())
+	case slog.KindInt64:
+		e.buf = strconv.AppendInt(e.buf, v.Int64(), 10)
+	case slog.KindUint64:
+		e.buf = strconv.AppendUint(e.buf, v.Uint64(), 10)
+	case slog.KindFloat64:
+		e.buf = strconv.AppendFloat(e.buf, v.Float64(), 'g', -1, 64)
+	case slog.KindBool:
+		e.buf = strconv.AppendBool(e.buf, v.Bool())
 	case slog.KindTime:
 		e.buf = v.Time().AppendFormat(e.buf, time.RFC3339Nano)
 	case slog.KindAny:

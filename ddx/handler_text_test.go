@@ -1,0 +1,97 @@
+package ddx
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ddx-go/ddx/errors"
+)
+
+func TestTextHandler(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts *HandlerOptions
+		log  func(*slog.Logger)
+		want string // the output after the time
+	}{
+		{"message and attrs", nil, func(l *slog.Logger) { l.Info("order paid", "order", 42, "ok", true) },
+			"INFO  order paid order=42 ok=true\n"},
+		{"levels padded", nil, func(l *slog.Logger) { l.Error("e"); l.Warn("w") },
+			"ERROR e\n" + "WARN  w\n"},
+		{"level filtered", &HandlerOptions{Level: slog.LevelWarn}, func(l *slog.Logger) { l.Info("hidden"); l.Warn("w") },
+			"WARN  w\n"},
+		{"quoting", nil, func(l *slog.Logger) { l.Info("m", "s", "two words", "e", "", "q", `a"b`, "eq", "a=b") },
+			`INFO  m s="two words" e="" q="a\"b" eq="a=b"` + "\n"},
+		{"message with newline", nil, func(l *slog.Logger) { l.Info("a\nb") },
+			`INFO  "a\nb"` + "\n"},
+		{"groups dotted", nil, func(l *slog.Logger) {
+			l.With("a", 1).WithGroup("g").With("b", 2).WithGroup("h").Info("m", "c", 3, slog.Group("i", "d", 4))
+		}, "INFO  m a=1 g.b=2 g.h.c=3 g.h.i.d=4\n"},
+		{"empty group and attr elided", nil, func(l *slog.Logger) { l.WithGroup("g").Info("m", slog.Group("e"), slog.Attr{}) },
+			"INFO  m\n"},
+		{"values", nil, func(l *slog.Logger) {
+			l.Info("m", "d", 1500*time.Millisecond, "f", 2.5, "p", point{1, 2}, "n", nil)
+		}, "INFO  m d=1.5s f=2.5 p=\"{X:1 Y:2}\" n=<nil>\n"},
+		{"plain error", nil, func(l *slog.Logger) { l.WithGroup("g").Error("failed", "err", io.EOF, "again", io.EOF) },
+			"ERROR failed error.kind=Internal error.message=EOF g.again=EOF\n"},
+		{"odd values", nil, func(l *slog.Logger) {
+			l.Info("m", "nilerr", (*nilErr)(nil), "panics", panicErr{}, "loops", valuerLoops{})
+		}, "INFO  m error.message=<nil> panics=\"!PANIC: no message\" loops=\"LogValue called too many times on Value of type ddx.valuerLoops\"\n"},
+		{"ReplaceAttr", &HandlerOptions{ReplaceAttr: func(g []string, a slog.Attr) slog.Attr {
+			if a.Key == "drop" {
+				return slog.Attr{}
+			}
+			return a
+		}}, func(l *slog.Logger) { l.Info("m", "drop", 1, "keep", 2) }, "INFO  m keep=2\n"},
+	}
+	timeRE := regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d\.\d{3} `)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			tt.log(slog.New(newTextHandler(&buf, tt.opts)))
+			if got := timeRE.ReplaceAllString(buf.String(), ""); got != tt.want {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTextHandlerErrorStack(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	err := errors.E(errors.Op("orders.Get"), errors.NotFound, "order 42", slog.Int("order_id", 42))
+	slog.New(newTextHandler(&buf, &HandlerOptions{AddSource: true})).With("err", err).Warn("lookup")
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if !strings.Contains(lines[0], " WARN  lookup source=") ||
+		!strings.HasSuffix(lines[0], ` error.kind=NotFound error.message="orders.Get: order 42" error.order_id=42`) {
+		t.Errorf("first line %q", lines[0])
+	}
+	if len(lines) < 3 || !strings.Contains(lines[1], "TestTextHandlerErrorStack") {
+		t.Fatalf("stack lines missing:\n%s", buf.String())
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "    ") {
+			t.Errorf("stack line not indented: %q", l)
+		}
+	}
+}
+
+func TestTextHandlerZeroTime(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	h := newTextHandler(&buf, nil)
+	if err := h.Handle(context.Background(), slog.NewRecord(time.Time{}, slog.LevelInfo, "m", 0)); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != "INFO  m\n" {
+		t.Errorf("got %q", buf.String())
+	}
+}
