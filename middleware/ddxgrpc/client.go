@@ -13,11 +13,10 @@ import (
 	"github.com/ddx-go/ddx/errors"
 )
 
-// Attribute names carried by client errors.
-const (
-	attrTarget         = "grpc.target"
-	attrClientDuration = "grpc.client.duration" // ns; not "duration", which is the access line's own
-)
+// attrTarget is the attribute naming the connection's target on client
+// errors. Error attributes are logged inside the error group, so "duration"
+// below does not clash with an access-log line's own.
+const attrTarget = "grpc.target"
 
 // DialOptions returns the grpc.DialOptions that install
 // [UnaryClientInterceptor] and [StreamClientInterceptor]. Put them first in
@@ -115,6 +114,6 @@ func clientError(method string, cc *grpc.ClientConn, start time.Time, err error)
 		kindOfCode(grpcstatus.Code(err)),
 		err,
 		slog.String(attrTarget, target),
-		slog.Int64(attrClientDuration, time.Since(start).Nanoseconds()),
+		slog.Duration(attrDuration, time.Since(start)),
 	)
 }

@@ -96,7 +96,7 @@ func TestUnaryClient(t *testing.T) {
 			if got := errors.KindOf(err); got != tc.kind {
 				t.Errorf("KindOf = %v, want %v", got, tc.kind)
 			}
-			for _, want := range []string{method, "grpc.target=", "grpc.client.duration="} {
+			for _, want := range []string{method, "grpc.target=", "duration="} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q lacks %q", err, want)
 				}

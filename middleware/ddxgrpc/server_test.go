@@ -210,8 +210,8 @@ func TestUnaryServer(t *testing.T) {
 				t.Fatalf("want 1 access-log line, got %d", len(recs))
 			}
 			r := recs[0]
-			if r.Level != tc.level {
-				t.Errorf("level = %v, want %v", r.Level, tc.level)
+			if r.Level != tc.level || r.Msg != "grpc request" {
+				t.Errorf("log line %q at %v, want \"grpc request\" at %v", r.Msg, r.Level, tc.level)
 			}
 			if r.SpanID != srv.SpanID() {
 				t.Errorf("log line span id %d, server span %d", r.SpanID, srv.SpanID())
