@@ -1,0 +1,198 @@
+package bench
+
+// Benchmarks of ddx/errors against github.com/pkg/errors and
+// github.com/samber/oops, run in the same process so the ratios hold on a
+// noisy machine:
+//
+//	cd bench && go test -run '^$' -bench 'Errors' -benchmem -count=5 .
+//
+// Every constructor is called from the same depth, so each records a stack of
+// the same size. The cause is a *net.OpError like the one a refused
+// connection returns.
+
+import (
+	"context"
+	stderrors "errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+
+	pkgerrors "github.com/pkg/errors"
+	"github.com/samber/oops"
+
+	"github.com/ddx-go/ddx/errors"
+)
+
+// refused is the error of a refused TCP connection.
+var refused error = &net.OpError{
+	Op:   "dial",
+	Net:  "tcp",
+	Addr: &net.TCPAddr{IP: net.IPv4(10, 0, 0, 5), Port: 443},
+	Err:  os.NewSyscallError("connect", syscall.ECONNREFUSED),
+}
+
+// sink keeps results alive so the compiler cannot drop the work.
+var (
+	sink     error
+	sinkKind errors.Kind
+	sinkStr  string
+	sinkBool bool
+)
+
+func BenchmarkErrorsCreate(b *testing.B) {
+	orderID := 42
+	b.Run("ddx.E", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = errors.E(errors.Op("orders.Get"), errors.Unavailable, "charge order",
+				slog.Int("order_id", orderID), refused)
+		}
+	})
+	b.Run("ddx.E+Sprintf", func(b *testing.B) {
+		// The message formatted like the anchors format theirs.
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = errors.E(errors.Op("orders.Get"), errors.Unavailable, fmt.Sprintf("charge order %d", orderID),
+				slog.Int("order_id", orderID), refused)
+		}
+	})
+	b.Run("pkg/errors.Wrapf", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = pkgerrors.Wrapf(refused, "orders.Get: charge order %d", orderID)
+		}
+	})
+	b.Run("oops.Wrapf", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = oops.In("orders.Get").Code("Unavailable").With("order_id", orderID).
+				Wrapf(refused, "charge order %d", orderID)
+		}
+	})
+	b.Run("fmt.Errorf", func(b *testing.B) {
+		// No stack, no kind: the floor of any wrapping.
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = fmt.Errorf("orders.Get: charge order %d: %w", orderID, refused)
+		}
+	})
+}
+
+// BenchmarkErrorsWrapStacked is wrapping an error that already carries a
+// stack: ddx records none the second time, pkg/errors records another.
+func BenchmarkErrorsWrapStacked(b *testing.B) {
+	inner := errors.E(errors.Op("payment.Charge"), errors.Unavailable, refused)
+	pkgInner := pkgerrors.Wrap(refused, "payment.Charge")
+	b.Run("ddx.E", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = errors.E(errors.Op("orders.Get"), "charge order", inner)
+		}
+	})
+	b.Run("pkg/errors.Wrap", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = pkgerrors.Wrap(pkgInner, "orders.Get: charge order")
+		}
+	})
+}
+
+// sixLayers wraps a canceled context in six layers of every shape.
+func sixLayers() error {
+	err := fmt.Errorf("read body: %w", context.Canceled)
+	err = errors.E(errors.Op("store.Load"), errors.Unavailable, err)
+	err = fmt.Errorf("load: %w", err)
+	err = errors.E(errors.Op("orders.Get"), "get order", err)
+	err = stderrors.Join(err, errors.E(errors.NotFound, "no such order"))
+	return fmt.Errorf("handler: %w", err)
+}
+
+func BenchmarkErrorsKindOf(b *testing.B) {
+	err := sixLayers()
+	if k := errors.KindOf(err); k != errors.Canceled {
+		b.Fatalf("KindOf = %v", k)
+	}
+	b.Run("ddx.KindOf/6-layers", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkKind = errors.KindOf(err)
+		}
+	})
+	b.Run("std.Is/6-layers", func(b *testing.B) {
+		// The standard library's walk of the same chain, for scale.
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkBool = stderrors.Is(err, context.DeadlineExceeded)
+		}
+	})
+	plain := fmt.Errorf("a: %w", fmt.Errorf("b: %w", fmt.Errorf("c: %w",
+		fmt.Errorf("d: %w", fmt.Errorf("e: %w", fmt.Errorf("f: %w", io.EOF))))))
+	b.Run("ddx.KindOf/6-fmt-layers", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkKind = errors.KindOf(plain)
+		}
+	})
+}
+
+func BenchmarkErrorsText(b *testing.B) {
+	inner := errors.E(errors.Op("payment.Charge"), errors.Unavailable, refused)
+	err := errors.E(errors.Op("orders.Get"), "charge order 42", slog.Int("order_id", 42), inner)
+	pkgErr := pkgerrors.Wrapf(pkgerrors.Wrap(refused, "payment.Charge"), "orders.Get: charge order %d", 42)
+	oopsErr := oops.In("orders.Get").With("order_id", 42).Wrapf(
+		oops.In("payment.Charge").Wrap(refused), "charge order %d", 42)
+	b.Run("ddx.Error", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkStr = err.Error()
+		}
+	})
+	b.Run("pkg/errors.Error", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkStr = pkgErr.Error()
+		}
+	})
+	b.Run("oops.Error", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkStr = oopsErr.Error()
+		}
+	})
+	b.Run("ddx.%+v", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkStr = fmt.Sprintf("%+v", err)
+		}
+	})
+	b.Run("pkg/errors.%+v", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkStr = fmt.Sprintf("%+v", pkgErr)
+		}
+	})
+}
+
+func BenchmarkErrorsLog(b *testing.B) {
+	err := errors.E(errors.Op("orders.Get"), errors.Unavailable, "charge order 42",
+		slog.Int("order_id", 42), refused)
+	oopsErr := oops.In("orders.Get").Code("Unavailable").With("order_id", 42).
+		Wrapf(refused, "charge order %d", 42)
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	b.Run("ddx", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			logger.Error("charge failed", slog.Any("error", err))
+		}
+	})
+	b.Run("oops", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			logger.Error("charge failed", slog.Any("error", oopsErr))
+		}
+	})
+}
