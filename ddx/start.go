@@ -240,7 +240,9 @@ func (r *Runtime) stop() {
 				slog.String("agent.url", r.cfg.agentURL.Redacted()), slog.Duration("stop_timeout", r.cfg.stopTimeout))
 		}
 	}
-	r.transport.closeIdle()
+	// The tracer and profiler are done with the Agent: release whatever
+	// they left open.
+	r.transport.abort()
 
 	activeMu.Lock()
 	if active == r {

@@ -61,10 +61,15 @@ func newAgentTransport(agentURL *url.URL, infoTimeout time.Duration) *agentTrans
 	return &agentTransport{base: tr, infoTimeout: infoTimeout, ctx: ctx, cancel: cancel}
 }
 
-// client returns an http.Client over t with the tracer's usual 10 s timeout.
+// client returns an http.Client over t. The tracer's usual 10 s timeout is
+// applied by RoundTrip as a context deadline rather than http.Client.Timeout,
+// whose timer goroutine outlives any response body the caller forgets to
+// close (dd-trace-go does not close some on garbage answers).
 func (t *agentTransport) client() *http.Client {
-	return &http.Client{Transport: t, Timeout: 10 * time.Second}
+	return &http.Client{Transport: t}
 }
+
+const agentRequestTimeout = 10 * time.Second
 
 func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.ctx.Err() != nil {
@@ -76,7 +81,7 @@ func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.infoTimeout > 0 && strings.HasSuffix(req.URL.Path, "/info") {
 		ctx, cancel = context.WithTimeout(req.Context(), t.infoTimeout)
 	} else {
-		ctx, cancel = context.WithCancel(req.Context())
+		ctx, cancel = context.WithTimeout(req.Context(), agentRequestTimeout)
 	}
 	stop := context.AfterFunc(t.ctx, cancel)
 	resp, err := t.base.RoundTrip(req.WithContext(ctx))
@@ -99,16 +104,10 @@ func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// abort cancels every request in flight and refuses new ones.
+// abort cancels every request in flight, including responses whose body
+// nobody closed, and refuses new ones.
 func (t *agentTransport) abort() {
 	t.cancel()
-	if tr, ok := t.base.(*http.Transport); ok {
-		tr.CloseIdleConnections()
-	}
-}
-
-// closeIdle releases the transport's idle connections (and their goroutines).
-func (t *agentTransport) closeIdle() {
 	if tr, ok := t.base.(*http.Transport); ok {
 		tr.CloseIdleConnections()
 	}
