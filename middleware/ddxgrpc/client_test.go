@@ -45,7 +45,7 @@ func recvAll(ctx context.Context, conn *grpc.ClientConn, method string) ([]strin
 }
 
 func TestUnaryClient(t *testing.T) {
-	t.Parallel()
+	mt := startTracer(t)
 	cases := []struct {
 		name      string
 		fn        unaryFunc
@@ -76,8 +76,8 @@ func TestUnaryClient(t *testing.T) {
 			if status.Code(err) != tc.code {
 				t.Fatalf("status.Code = %v, want %v", status.Code(err), tc.code)
 			}
-			client := spansOf(t, "grpc.client", method, 1)[0]
-			server := spansOf(t, "grpc.server", method, 1)[0]
+			client := spansOf(t, mt, "grpc.client", method, 1)[0]
+			server := spansOf(t, mt, "grpc.server", method, 1)[0]
 			if isSpanError(client) != tc.spanError {
 				t.Errorf("client span error = %v, want %v; tags %v", isSpanError(client), tc.spanError, client.Tags())
 			}
@@ -106,7 +106,7 @@ func TestUnaryClient(t *testing.T) {
 }
 
 func TestClientTransportFailures(t *testing.T) {
-	t.Parallel()
+	mt := startTracer(t)
 	// A port nobody listens on: taken, then released.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -154,7 +154,7 @@ func TestClientTransportFailures(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), tc.method+": ") {
 				t.Errorf("error %q does not start with the method", err)
 			}
-			client := spansOf(t, "grpc.client", tc.method, 1)[0]
+			client := spansOf(t, mt, "grpc.client", tc.method, 1)[0]
 			if isSpanError(client) != tc.spanError {
 				t.Errorf("client span error = %v, want %v", isSpanError(client), tc.spanError)
 			}
@@ -163,7 +163,7 @@ func TestClientTransportFailures(t *testing.T) {
 }
 
 func TestStreamClient(t *testing.T) {
-	t.Parallel()
+	mt := startTracer(t)
 	e := startServer(t, newService(nil, map[string]streamFunc{
 		"ClientStreamOK": func(_ context.Context, send func(string) error) error {
 			return send("a")
@@ -186,7 +186,7 @@ func TestStreamClient(t *testing.T) {
 		t.Errorf("stream error reads %q", err)
 	}
 	// The client's stream spans (one per call) are no errors for an expected kind.
-	for _, s := range spansOf(t, "grpc.client", e.method("ClientStreamDenied"), 1) {
+	for _, s := range spansOf(t, mt, "grpc.client", e.method("ClientStreamDenied"), 1) {
 		if isSpanError(s) {
 			t.Errorf("expected kind flagged the client stream span: %v", s.Tags())
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,27 +24,23 @@ import (
 	"github.com/ddx-go/ddx/middleware/ddxgrpc"
 )
 
-// mt is the mock tracer every test but the real-tracer one reads. Tests
-// that use it find their spans by resource (the full method name), which is
-// unique per test case, so they can run in parallel.
-var mt mocktracer.Tracer
-
+// TestMain checks that no goroutine outlives the tests: servers, client
+// connections and the client stream spans' goroutines must all end.
 func TestMain(m *testing.M) {
-	mt = mocktracer.Start()
-	code := m.Run()
-	mt.Stop()
-	if code == 0 {
-		if err := goleak.Find(goleakOptions...); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	goleak.VerifyTestMain(m,
+		// seelog, pulled in by dd-trace-go, starts a logger goroutine in its init.
+		goleak.IgnoreAnyFunction("github.com/cihub/seelog.(*asyncLoopLogger).processQueue"),
+	)
 }
 
-var goleakOptions = []goleak.Option{
-	// seelog, pulled in by dd-trace-go, starts a logger goroutine in its init.
-	goleak.IgnoreAnyFunction("github.com/cihub/seelog.(*asyncLoopLogger).processQueue"),
+// startTracer starts a mock tracer for one top-level test, which must not
+// be parallel: the tracer is global. Its subtests may be: they find their
+// spans by resource, the full method name, unique per test case.
+func startTracer(t *testing.T) mocktracer.Tracer {
+	t.Helper()
+	mt := mocktracer.Start()
+	t.Cleanup(mt.Stop)
+	return mt
 }
 
 // services numbers the test services: each test's methods have names of
@@ -223,7 +218,7 @@ func (s *sink) find(method string) []record {
 
 // spansOf waits until n finished spans named op with resource exist, and
 // returns them. Client stream spans finish on a goroutine, hence the wait.
-func spansOf(t *testing.T, op, resource string, n int) []*mocktracer.Span {
+func spansOf(t *testing.T, mt mocktracer.Tracer, op, resource string, n int) []*mocktracer.Span {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {

@@ -138,7 +138,7 @@ var unaryCases = []struct {
 func panicHere(v any) { panic(v) }
 
 func TestUnaryServer(t *testing.T) {
-	t.Parallel()
+	mt := startTracer(t)
 	fns := map[string]unaryFunc{}
 	for _, tc := range unaryCases {
 		fns[tc.name] = tc.fn
@@ -156,7 +156,7 @@ func TestUnaryServer(t *testing.T) {
 			if got := status.Code(err); got != tc.code {
 				t.Fatalf("code = %v, want %v (err %v)", got, tc.code, err)
 			}
-			srv := spansOf(t, "grpc.server", method, 1)[0]
+			srv := spansOf(t, mt, "grpc.server", method, 1)[0]
 			if err != nil {
 				// The client interceptor wraps the status: the status
 				// message is the innermost one.
@@ -249,13 +249,13 @@ func innerStatus(err error) *status.Status {
 }
 
 func TestPanicStackAndLog(t *testing.T) {
-	t.Parallel()
+	mt := startTracer(t)
 	e := startServer(t, newService(map[string]unaryFunc{
 		"Panics": func(context.Context) error { panicHere("boom"); return nil },
 	}, nil))
 	_ = e.call(context.Background(), "Panics")
 	method := e.method("Panics")
-	srv := spansOf(t, "grpc.server", method, 1)[0]
+	srv := spansOf(t, mt, "grpc.server", method, 1)[0]
 	for _, where := range []string{tagString(srv, ext.ErrorStack), logAttr(t, e, method, "error.stack")} {
 		if !strings.Contains(where, "panicHere") {
 			t.Errorf("stack does not show the panicking frame:\n%s", where)
@@ -276,7 +276,7 @@ func logAttr(t *testing.T, e *env, method, key string) string {
 }
 
 func TestHealthIsUntraced(t *testing.T) {
-	t.Parallel()
+	mt := startTracer(t)
 	e := startServer(t, newService(nil, nil))
 	client := healthpb.NewHealthClient(e.conn)
 	if _, err := client.Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
@@ -293,7 +293,7 @@ func TestHealthIsUntraced(t *testing.T) {
 }
 
 func TestWithUntracedMethods(t *testing.T) {
-	t.Parallel()
+	mt := startTracer(t)
 	sd := newService(map[string]unaryFunc{
 		"Quiet":       func(context.Context) error { return nil },
 		"QuietPanics": func(context.Context) error { panic("still recovered") },
@@ -322,7 +322,7 @@ func TestWithUntracedMethods(t *testing.T) {
 }
 
 func TestServerStream(t *testing.T) {
-	t.Parallel()
+	mt := startTracer(t)
 	cases := []struct {
 		name      string
 		fn        streamFunc
@@ -363,7 +363,7 @@ func TestServerStream(t *testing.T) {
 			if err != nil && strings.Contains(err.Error(), secret) {
 				t.Errorf("internal text reached the client: %v", err)
 			}
-			srv := spansOf(t, "grpc.server", method, 1)[0]
+			srv := spansOf(t, mt, "grpc.server", method, 1)[0]
 			if isSpanError(srv) != tc.spanError {
 				t.Errorf("span error = %v, want %v", isSpanError(srv), tc.spanError)
 			}
