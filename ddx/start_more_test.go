@@ -1,0 +1,109 @@
+package ddx_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ddx-go/ddx/ddx"
+)
+
+// recorder is an extra sink for WithLogHandlers.
+type recorder struct {
+	mu   *syncBuffer
+	msgs *[]string
+}
+
+func (r recorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r recorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.mu.Lock()
+	*r.msgs = append(*r.msgs, rec.Message)
+	r.mu.mu.Unlock()
+	return nil
+}
+func (r recorder) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r recorder) WithGroup(string) slog.Handler      { return r }
+
+func TestLogOutputChoices(t *testing.T) {
+	quietEnv(t)
+	url := closedPort(t)
+	base := []ddx.Option{ddx.WithAgentURL(url), ddx.WithTracing(false), ddx.WithProfiling(false)}
+
+	t.Run("DDX_LOG_FORMAT=text is for people", func(t *testing.T) {
+		t.Setenv("DDX_LOG_FORMAT", "text")
+		var out syncBuffer
+		rt := ddx.Start(append(base, ddx.WithLogWriter(&out))...)
+		slog.Info("hello", "password", "hunter2")
+		rt.Stop()
+		text := out.buf.String()
+		assert.Contains(t, text, "hello")
+		assert.NotContains(t, text, "hunter2", "redaction applies to text too")
+		assert.False(t, strings.HasPrefix(strings.TrimSpace(text), "{"), "not JSON: %s", text)
+	})
+
+	t.Run("DDX_LOG_LEVEL filters and the level changes at run time", func(t *testing.T) {
+		t.Setenv("DDX_LOG_LEVEL", "warn")
+		var out syncBuffer
+		var lv slog.LevelVar
+		lv.Set(slog.LevelWarn)
+		rt := ddx.Start(append(base, ddx.WithLogWriter(&out), ddx.WithLogLevel(&lv))...)
+		slog.Info("hidden")
+		lv.Set(slog.LevelDebug)
+		slog.Debug("shown")
+		rt.Stop()
+		lines := out.lines(t)
+		assert.Empty(t, withMessage(lines, "hidden"))
+		assert.Len(t, withMessage(lines, "shown"), 1)
+	})
+
+	t.Run("extra sinks get every record", func(t *testing.T) {
+		var out syncBuffer
+		var msgs []string
+		rt := ddx.Start(append(base, ddx.WithLogWriter(&out), ddx.WithLogHandlers(recorder{&out, &msgs}, nil))...)
+		slog.Info("to both")
+		rt.Stop()
+		assert.Len(t, withMessage(out.lines(t), "to both"), 1)
+		assert.Contains(t, msgs, "to both")
+	})
+}
+
+func TestMemoryLimit(t *testing.T) {
+	quietEnv(t)
+	url := closedPort(t)
+	prev := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(prev) })
+
+	t.Run("GOMEMLIMIT set by the person wins", func(t *testing.T) {
+		t.Setenv("GOMEMLIMIT", "1GiB")
+		var out bytes.Buffer
+		rt := ddx.Start(ddx.WithAgentURL(url), ddx.WithTracing(false), ddx.WithProfiling(false), ddx.WithLogWriter(&out))
+		rt.Stop()
+		assert.Contains(t, out.String(), `"memory_limit":"GOMEMLIMIT=`)
+		assert.Contains(t, out.String(), "from the environment")
+	})
+	t.Run("disabled by option", func(t *testing.T) {
+		var out bytes.Buffer
+		rt := ddx.Start(ddx.WithAgentURL(url), ddx.WithTracing(false), ddx.WithProfiling(false), ddx.WithLogWriter(&out),
+			ddx.WithMemoryLimitRatio(0))
+		rt.Stop()
+		assert.Contains(t, out.String(), "disabled by option")
+	})
+	t.Run("from the container when unset", func(t *testing.T) {
+		var out syncBuffer
+		rt := ddx.Start(ddx.WithAgentURL(url), ddx.WithTracing(false), ddx.WithProfiling(false), ddx.WithLogWriter(&out))
+		rt.Stop()
+		started := withMessage(out.lines(t), "ddx started")
+		require.Len(t, started, 1)
+		// This machine may or may not run in a memory-limited cgroup; either
+		// way the line says what was decided.
+		got := started[0]["memory_limit"].(string)
+		assert.True(t, strings.Contains(got, "of the container limit") || strings.Contains(got, "no container memory limit") ||
+			strings.HasPrefix(got, "not set ("), got)
+	})
+}
