@@ -56,13 +56,26 @@ func (e *encoder) attr(a slog.Attr, top bool) bool {
 	}
 	if isErr {
 		err, _ := errorOf(v)
-		key := a.Key
+		key, root := a.Key, false
 		if top && !e.errTaken {
-			e.errTaken, key = true, keyError
+			e.errTaken, key, root = true, keyError, true
 		}
 		e.buf = appendSep(e.buf)
 		e.buf = jsonbuf.AppendKey(e.buf, key)
+		if e.replace == nil {
+			e.errorValue(err)
+			return true
+		}
+		// ReplaceAttr sees the error's fields in the group they are
+		// written in: ["error"] for the root error.
+		groups := e.groups
+		if root {
+			e.groups = []string{key}
+		} else {
+			e.groups = append(clip(groups), key)
+		}
 		e.errorValue(err)
+		e.groups = groups
 		return true
 	}
 	switch v.Kind() {

@@ -712,3 +712,32 @@ func TestHandlerTraceIDs(t *testing.T) {
 		}
 	})
 }
+
+func TestHandlerReplaceAttrSeesErrorFields(t *testing.T) {
+	t.Parallel()
+	var seen []string
+	opts := &HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if len(groups) > 0 && groups[len(groups)-1] == "error" || len(groups) > 1 && groups[len(groups)-1] == "cause" {
+			seen = append(seen, strings.Join(append(groups, a.Key), "."))
+			if a.Key == errors.KeyStack {
+				return slog.Attr{}
+			}
+		}
+		return a
+	}}
+	err := errors.E(errors.Op("orders.Get"), errors.NotFound, "order 42")
+	m := logOne(t, opts, func(l *slog.Logger) { l.WithGroup("g").Error("m", "err", err, "cause", err) })
+	if _, ok := path(m, "error", "stack"); ok {
+		t.Error("ReplaceAttr could not drop error.stack")
+	}
+	if _, ok := path(m, "g", "cause", "stack"); ok {
+		t.Error("ReplaceAttr could not drop g.cause.stack")
+	}
+	if got, _ := path(m, "error", "kind"); got != "NotFound" {
+		t.Errorf("error.kind = %v", got)
+	}
+	want := "error.kind error.message error.stack g.cause.kind g.cause.message g.cause.stack"
+	if got := strings.Join(seen, " "); got != want {
+		t.Errorf("ReplaceAttr saw %s\nwant %s", got, want)
+	}
+}
