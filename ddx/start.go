@@ -89,7 +89,7 @@ func Start(opts ...Option) *Runtime {
 		slog.Bool("tracing", cfg.tracing), slog.Bool("profiling", cfg.profiling), slog.Bool("runtime_metrics", cfg.runtimeMetrics),
 		slog.String("log.format", cfg.logFormat), slog.String("log.level", cfg.logLevel.Level().String()),
 		slog.String("memory_limit", mem),
-		slog.Duration("stop_timeout", cfg.stopTimeout))
+		slog.String("stop_timeout", cfg.stopTimeout.String()))
 	active = r
 	return r
 }
@@ -234,10 +234,10 @@ func (r *Runtime) stop() {
 		select {
 		case <-done:
 			r.logger.Warn("ddx: the Datadog Agent did not take the last data in time; what was not sent is lost",
-				slog.String("agent.url", r.cfg.agentURL.Redacted()), slog.Duration("stop_timeout", r.cfg.stopTimeout))
+				slog.String("agent.url", r.cfg.agentURL.Redacted()), slog.String("stop_timeout", r.cfg.stopTimeout.String()))
 		case <-hard.C:
 			r.logger.Error("ddx: Stop gave up waiting for the Datadog tracer; what was not sent is lost",
-				slog.String("agent.url", r.cfg.agentURL.Redacted()), slog.Duration("stop_timeout", r.cfg.stopTimeout))
+				slog.String("agent.url", r.cfg.agentURL.Redacted()), slog.String("stop_timeout", r.cfg.stopTimeout.String()))
 		}
 	}
 	// The tracer and profiler are done with the Agent: release whatever
