@@ -52,7 +52,8 @@ var (
 //   - [Op]: the operation, "orders.Get";
 //   - [Kind]: the classification, [NotFound];
 //   - string: the message, "charge order 42";
-//   - error: the cause; nil causes are ignored, several are joined;
+//   - error: the cause; nil causes (also nil pointers such as a
+//     (*MyError)(nil)) are ignored, several are joined with [Join];
 //   - [slog.Attr] or []slog.Attr: context, slog.Int("order_id", 42).
 //
 // A repeated Op, Kind or string replaces the earlier one. E records the stack
@@ -91,11 +92,13 @@ func E(args ...any) error {
 		case nil:
 			// An untyped nil: a cause that did not happen.
 		case *Error:
-			if a != nil { // a typed nil *Error is no cause either
+			if a != nil {
 				cause, causes = addCause(cause, causes, a)
 			}
 		case error:
-			cause, causes = addCause(cause, causes, a)
+			if !isNilPointer(a) {
+				cause, causes = addCause(cause, causes, a)
+			}
 		default:
 			bad = append(bad, "bad argument of type "+typeString(arg))
 		}
@@ -165,6 +168,14 @@ func addCause(cause error, causes []error, err error) (error, []error) {
 	default:
 		return nil, append(causes, err)
 	}
+}
+
+// isNilPointer reports whether err is a nil pointer in a non-nil interface,
+// the classic (*MyError)(nil) returned as an error: no cause either, and one
+// whose Error method would likely panic when the text is printed.
+func isNilPointer(err error) bool {
+	v := reflect.ValueOf(err)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // typeString names the dynamic type of v without calling any of its methods.

@@ -5,6 +5,7 @@ import (
 	stderrors "errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -269,5 +270,46 @@ func TestUnwrap(t *testing.T) {
 	}
 	if !errors.Is(errors.E(42, io.EOF), io.EOF) {
 		t.Error("misuse hides the cause from Is")
+	}
+}
+
+// TestNilSafety calls everything with nil and with broken chains: nothing
+// may panic or hang.
+func TestNilSafety(t *testing.T) {
+	t.Parallel()
+	var nilErr *errors.Error
+	var nilPath *fs.PathError
+	cyclic := &errors.Error{Op: "a", Kind: errors.NotFound, Msg: "m", Attrs: []slog.Attr{slog.Int("n", 1)}}
+	cyclic.Err = cyclic
+	for name, err := range map[string]error{
+		"nil":              nil,
+		"nil *Error":       nilErr,
+		"cyclic *Error":    cyclic,
+		"cycle":            &loop{},
+		"E over nil ptr":   errors.E(errors.Op("a"), nilPath),
+		"E over cyclic":    errors.E(errors.Op("b"), cyclic),
+		"join over cyclic": stderrors.Join(cyclic, &loop{}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if err != nil {
+				_ = err.Error()
+				_ = fmt.Sprintf("%v %+v %q %s", err, err, err, err)
+			}
+			_ = errors.KindOf(err)
+			_ = errors.Public(err)
+			_ = errors.TypeName(err)
+			_ = errors.Stack(err)
+			_ = errors.Attrs(err)
+			_ = errors.LogValue(err).Resolve()
+			var buf strings.Builder
+			slog.New(slog.NewJSONHandler(&buf, nil)).Error("x", slog.Any("error", err))
+		})
+	}
+	if got := errors.E(errors.Op("a"), nilPath).Error(); got != "a" {
+		t.Errorf("nil pointer cause not ignored: %q", got)
+	}
+	if got := errors.KindOf(cyclic); got != errors.NotFound {
+		t.Errorf("KindOf(cyclic) = %v", got)
 	}
 }
