@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	httptrace "github.com/DataDog/dd-trace-go/contrib/net/http/v2"
@@ -50,7 +51,6 @@ func Wrap(h http.Handler, opts ...Option) http.Handler {
 	if rt, ok := h.(router); ok {
 		s.router = rt
 	}
-	s.spanOpts = []tracer.StartSpanOption{tracer.Measured()}
 	return s
 }
 
@@ -61,12 +61,11 @@ type router interface {
 
 // server is the handler Wrap returns. It is immutable after Wrap.
 type server struct {
-	h        http.Handler
-	cfg      config
-	health   map[string]struct{}
-	isError  func(status int) bool
-	router   router
-	spanOpts []tracer.StartSpanOption
+	h       http.Handler
+	cfg     config
+	health  map[string]struct{}
+	isError func(status int) bool
+	router  router
 }
 
 // defaultServerErrorStatus honours DD_TRACE_HTTP_SERVER_ERROR_STATUSES like
@@ -87,16 +86,59 @@ func neverStatusError(int) bool { return false }
 // DD_TRACE_HEADER_TAGS configuration it uses.
 var netHTTP = instrumentation.Load(instrumentation.PackageNetHTTP)
 
-// safeHeaderTags is DD_TRACE_HEADER_TAGS without the headers that carry
-// credentials, so a broad configuration cannot put a token on a span.
-type safeHeaderTags struct{ all instrumentation.HeaderTags }
+// headerTags collects the span tags DD_TRACE_HEADER_TAGS asks for, without
+// the headers that carry credentials, so a broad configuration cannot put a
+// token on a span. It replaces httptrace.HeaderTagsFromRequest, which
+// allocates even when nothing is configured; collectors are pooled and their
+// visit func is bound once, so a request without header tags costs nothing.
+type headerTags struct {
+	h     http.Header
+	tags  []headerTag
+	visit func(header, tag string)
+}
 
-func (t safeHeaderTags) Iter(f func(header, tag string)) {
-	t.all.Iter(func(header, tag string) {
-		if !secretName(header) {
-			f(header, tag)
+type headerTag struct{ key, value string }
+
+var headerTagsPool = sync.Pool{New: func() any {
+	c := new(headerTags)
+	c.visit = c.add
+	return c
+}}
+
+func (c *headerTags) add(header, tag string) {
+	if secretName(header) {
+		return
+	}
+	if vs, ok := c.h[header]; ok {
+		c.tags = append(c.tags, headerTag{tag, strings.TrimSpace(strings.Join(vs, ","))})
+	}
+}
+
+// headerTagsOption returns the span option tagging r's configured headers,
+// or nil when there are none.
+func headerTagsOption(r *http.Request) tracer.StartSpanOption {
+	ht := netHTTP.HTTPHeadersAsTags()
+	if ht == nil {
+		return nil
+	}
+	c := headerTagsPool.Get().(*headerTags)
+	c.h = r.Header
+	ht.Iter(c.visit)
+	var opt tracer.StartSpanOption
+	if len(c.tags) > 0 {
+		tags := append([]headerTag(nil), c.tags...)
+		opt = func(cfg *tracer.StartSpanConfig) {
+			if cfg.Tags == nil {
+				cfg.Tags = make(map[string]any, len(tags))
+			}
+			for _, t := range tags {
+				cfg.Tags[t.key] = t.value
+			}
 		}
-	})
+	}
+	c.h, c.tags = nil, c.tags[:0]
+	headerTagsPool.Put(c)
+	return opt
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -111,13 +153,11 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, p := s.router.Handler(r)
 		x.route = routeOf(p)
 		x.routeKnown = true
-		if x.route != "" {
-			resource = r.Method + " " + x.route
-		}
+		resource = resourceOf(r.Method, p, x.route)
 	}
-	so := s.spanOpts
-	if ht := netHTTP.HTTPHeadersAsTags(); ht != nil {
-		so = append(so[:len(so):len(so)], ddhttptrace.HeaderTagsFromRequest(r, safeHeaderTags{ht}))
+	var so []tracer.StartSpanOption
+	if opt := headerTagsOption(r); opt != nil {
+		so = []tracer.StartSpanOption{opt}
 	}
 	x.cfg = ddhttptrace.ServeConfig{
 		Service:       s.cfg.service,
@@ -145,6 +185,20 @@ func requestPath(r *http.Request) string {
 		return ""
 	}
 	return r.URL.Path
+}
+
+// resourceOf is "METHOD route", or the method alone without a route. The
+// common pattern "GET /users/{id}" serving a GET is its own resource: no
+// string to build.
+func resourceOf(method, pattern, route string) string {
+	if route == "" {
+		return method
+	}
+	if len(pattern) == len(method)+1+len(route) && pattern[len(method)] == ' ' &&
+		pattern[:len(method)] == method && pattern[len(method)+1:] == route {
+		return pattern
+	}
+	return method + " " + route
 }
 
 // routeOf turns a ServeMux pattern into the route of the resource name:
@@ -275,7 +329,7 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 	span, _ := tracer.SpanFromContext(ctx)
 	if !x.routeKnown {
 		if x.route = routeOf(r.Pattern); x.route != "" && span != nil {
-			span.SetTag(ext.ResourceName, r.Method+" "+x.route)
+			span.SetTag(ext.ResourceName, resourceOf(r.Method, r.Pattern, x.route))
 			span.SetTag(ext.HTTPRoute, x.route)
 		}
 	}

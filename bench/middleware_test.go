@@ -1,0 +1,148 @@
+package bench
+
+// Cost of ddx's HTTP server middleware against its anchors, in one run:
+//
+//	cd bench && go test -run '^$' -bench BenchmarkHTTPServer -benchmem -count=6 | tee /tmp/http.txt
+//
+// BenchmarkHTTPServer gives each variant's time and allocations;
+// BenchmarkHTTPServerRatio the ratios to httptrace, measured interleaved.
+//
+// Every variant serves the same ServeMux route (GET /users/{id}) with the
+// same real dd-trace-go tracer, started once and sending to a local Agent
+// that accepts and discards every payload, so the tracer's encoding and
+// flushing costs are paid alike. Access logs go through ddx.NewHandler to
+// io.Discard.
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	httptrace "github.com/DataDog/dd-trace-go/contrib/net/http/v2"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	sloghttp "github.com/samber/slog-http"
+
+	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/middleware"
+)
+
+func userHandler(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"id":"`+r.PathValue("id")+`","name":"Ada"}`)
+}
+
+// startDiscardingTracer starts the real tracer against an Agent that
+// answers /info and throws every payload away.
+func startDiscardingTracer(b *testing.B) {
+	agent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/info" {
+			_, _ = io.WriteString(w, `{"endpoints":["/v0.4/traces"]}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	b.Cleanup(agent.Close)
+	os.Setenv("DD_INSTRUMENTATION_TELEMETRY_ENABLED", "false") //nolint:errcheck // benchmark setup
+	if err := tracer.Start(
+		tracer.WithAgentAddr(agent.Listener.Addr().String()),
+		tracer.WithService("bench"),
+		tracer.WithLogStartup(false),
+		tracer.WithLogger(discardTracerLog{}),
+	); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(tracer.Stop)
+}
+
+type discardTracerLog struct{}
+
+func (discardTracerLog) Log(string) {}
+
+type httpVariant struct {
+	name string
+	h    http.Handler
+}
+
+func httpVariants() []httpVariant {
+	logger := slog.New(ddx.NewHandler(io.Discard, nil))
+
+	bare := http.NewServeMux()
+	bare.HandleFunc("GET /users/{id}", userHandler)
+
+	contrib := httptrace.NewServeMux()
+	contrib.HandleFunc("GET /users/{id}", userHandler)
+
+	return []httpVariant{
+		{"bare-mux", bare},
+		{"httptrace", contrib},
+		// slog-http outermost: it measures its access-log cost; its lines
+		// are not correlated (the span starts inside it).
+		{"httptrace+slog-http", sloghttp.Recovery(sloghttp.New(logger)(contrib))},
+		{"ddx-wrap", middleware.Wrap(bare, middleware.WithLogger(logger))},
+	}
+}
+
+func benchRequest() *http.Request {
+	req := httptest.NewRequest("GET", "/users/42", nil)
+	req.Header.Set("User-Agent", "bench/1.0")
+	req.Header.Set("X-Request-Id", "f3a1c9")
+	return req
+}
+
+func BenchmarkHTTPServer(b *testing.B) {
+	startDiscardingTracer(b)
+	for _, v := range httpVariants() {
+		b.Run(v.name, func(b *testing.B) {
+			req := benchRequest()
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				v.h.ServeHTTP(w, req)
+			}
+		})
+	}
+}
+
+// BenchmarkHTTPServerRatio interleaves the variants in rounds of 256
+// requests and reports each one's time relative to httptrace's: on a busy
+// shared machine, drift then hits every variant alike, which separate
+// sub-benchmarks cannot promise.
+func BenchmarkHTTPServerRatio(b *testing.B) {
+	startDiscardingTracer(b)
+	variants := httpVariants()
+	total := make([]time.Duration, len(variants))
+	req := benchRequest()
+	w := &discardWriter{h: http.Header{}}
+	const round = 256
+	for b.Loop() {
+		for i, v := range variants {
+			start := time.Now()
+			for range round {
+				clear(w.h)
+				v.h.ServeHTTP(w, req)
+			}
+			total[i] += time.Since(start)
+		}
+	}
+	base := float64(total[1]) // httptrace
+	for i, v := range variants {
+		if i != 1 {
+			b.ReportMetric(float64(total[i])/base, v.name+"/httptrace")
+		}
+	}
+	b.ReportMetric(base/float64(b.N*round), "httptrace-ns/req")
+}
+
+// discardWriter is a ResponseWriter that keeps nothing, so the benchmark
+// measures the handlers and not httptest.ResponseRecorder.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(int)             {}
