@@ -85,7 +85,13 @@ func (h *redactHandler) recordNeeds(r slog.Record) bool {
 	}
 	need := false
 	r.Attrs(func(a slog.Attr) bool {
-		need = h.attrNeeds(a, 0)
+		// Scalars only need their key checked: keep the common case inline.
+		switch a.Value.Kind() {
+		case slog.KindAny, slog.KindGroup, slog.KindLogValuer:
+			need = h.attrNeeds(a, 0)
+		default:
+			need = h.m.Match(a.Key)
+		}
 		return !need
 	})
 	return need
