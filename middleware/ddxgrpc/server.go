@@ -234,9 +234,16 @@ func levelOfKind(k errors.Kind) slog.Level {
 // panicError turns a recovered panic value into an Internal error. Called
 // from the deferred function that recovered, while the panicking frames are
 // still on the stack, so the error's stack shows where the panic happened.
+//
+// A panic is a bug whatever value it carries: an error of another kind (a
+// NotFound, a context.Canceled) would win over Internal by KindOf's
+// innermost-kind rule, so of such an error only the text is kept.
 func panicError(method string, p any) error {
 	op := errors.Op(method)
 	if err, ok := p.(error); ok {
+		if errors.KindOf(err) != errors.Internal {
+			return errors.E(op, errors.Internal, "panic: "+err.Error())
+		}
 		return errors.E(op, errors.Internal, "panic", err)
 	}
 	return errors.E(op, errors.Internal, "panic: "+fmt.Sprint(p))

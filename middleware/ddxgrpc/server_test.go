@@ -132,6 +132,12 @@ var unaryCases = []struct {
 		code: codes.Internal, msg: "internal error", traceID: true, spanError: true,
 		level: slog.LevelError, kind: "Internal", stack: true,
 	},
+	{
+		// A panic is a bug even when its value says NotFound.
+		name: "PanicExpectedKind", fn: func(context.Context) error { panicHere(errors.E(errors.NotFound, "gone")); return nil },
+		code: codes.Internal, msg: "internal error", traceID: true, spanError: true,
+		level: slog.LevelError, kind: "Internal", stack: true,
+	},
 }
 
 // panicHere panics from a frame of its own, which the error stack must show.
