@@ -10,18 +10,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/tinylib/msgp/msgp"
+	"github.com/ddx-go/ddx/internal/tracepayload"
 )
 
 // Mode is how the agent answers.
@@ -41,31 +39,9 @@ const (
 	Slow
 )
 
-// Span is a span as the Agent received it.
-type Span struct {
-	Name     string
-	Service  string
-	Resource string
-	Type     string
-	TraceID  uint64 // low 64 bits
-	SpanID   uint64
-	ParentID uint64
-	Start    int64
-	Duration int64
-	Error    int32
-	Meta     map[string]string
-	Metrics  map[string]float64
-}
-
-// TraceID128 is the span's 128-bit trace id as 32 lowercase hex digits, the
-// form ddx writes to dd.trace_id: the high half travels in the _dd.p.tid tag.
-func (s Span) TraceID128() string {
-	hi := s.Meta["_dd.p.tid"]
-	if hi == "" {
-		hi = "0000000000000000"
-	}
-	return fmt.Sprintf("%016s%016x", hi, s.TraceID)
-}
+// Span is a span as the Agent received it; TraceID128 gives the id ddx
+// writes to dd.trace_id.
+type Span = tracepayload.Span
 
 // Agent is a running test agent. Its methods are safe for concurrent use.
 type Agent struct {
@@ -76,6 +52,7 @@ type Agent struct {
 
 	mu       sync.Mutex
 	spans    []Span
+	payloads int // trace payloads decoded
 	requests map[string]int
 	ln       net.Listener
 	srv      *http.Server
@@ -190,6 +167,22 @@ func (a *Agent) Spans() []Span {
 	return append([]Span(nil), a.spans...)
 }
 
+// Changed returns a channel that is closed when the next trace payload has
+// been decoded, for waiting loops that also do work of their own (such as
+// flushing the tracer) between checks.
+func (a *Agent) Changed() <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.changed
+}
+
+// Payloads returns how many trace payloads have been decoded so far.
+func (a *Agent) Payloads() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.payloads
+}
+
 // Requests returns how many requests each path has received.
 func (a *Agent) Requests(path string) int {
 	a.mu.Lock()
@@ -287,13 +280,16 @@ func (a *Agent) handle(w http.ResponseWriter, r *http.Request) {
 			"config":    map[string]any{"statsd_port": 0},
 		})
 	case "/v0.4/traces":
-		spans, err := decodeV04(r.Body)
+		traces, err := tracepayload.ReadV04(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		a.mu.Lock()
-		a.spans = append(a.spans, spans...)
+		for _, t := range traces {
+			a.spans = append(a.spans, t...)
+		}
+		a.payloads++
 		close(a.changed)
 		a.changed = make(chan struct{})
 		a.mu.Unlock()
@@ -303,103 +299,5 @@ func (a *Agent) handle(w http.ResponseWriter, r *http.Request) {
 		// Telemetry, profiles, stats, remote config: accept and drop.
 		io.Copy(io.Discard, r.Body) //nolint:errcheck
 		w.WriteHeader(http.StatusOK)
-	}
-}
-
-// decodeV04 decodes a v0.4 payload: an array of traces, each an array of
-// span maps.
-func decodeV04(body io.Reader) ([]Span, error) {
-	raw, err := msgp.NewReader(body).ReadIntf()
-	if err != nil {
-		return nil, fmt.Errorf("decode traces: %w", err)
-	}
-	traces, ok := raw.([]any)
-	if !ok {
-		return nil, errors.New("decode traces: payload is not an array")
-	}
-	var spans []Span
-	for _, t := range traces {
-		trace, ok := t.([]any)
-		if !ok {
-			return nil, errors.New("decode traces: trace is not an array")
-		}
-		for _, s := range trace {
-			m, ok := s.(map[string]any)
-			if !ok {
-				return nil, errors.New("decode traces: span is not a map")
-			}
-			spans = append(spans, toSpan(m))
-		}
-	}
-	return spans, nil
-}
-
-func toSpan(m map[string]any) Span {
-	s := Span{
-		Name:     str(m["name"]),
-		Service:  str(m["service"]),
-		Resource: str(m["resource"]),
-		Type:     str(m["type"]),
-		TraceID:  uint64(num(m["trace_id"])),
-		SpanID:   uint64(num(m["span_id"])),
-		ParentID: uint64(num(m["parent_id"])),
-		Start:    num(m["start"]),
-		Duration: num(m["duration"]),
-		Error:    int32(num(m["error"])),
-		Meta:     map[string]string{},
-		Metrics:  map[string]float64{},
-	}
-	if meta, ok := m["meta"].(map[string]any); ok {
-		for k, v := range meta {
-			s.Meta[k] = str(v)
-		}
-	}
-	if metrics, ok := m["metrics"].(map[string]any); ok {
-		for k, v := range metrics {
-			switch v := v.(type) {
-			case float64:
-				s.Metrics[k] = v
-			case float32:
-				s.Metrics[k] = float64(v)
-			default:
-				s.Metrics[k] = float64(num(v))
-			}
-		}
-	}
-	return s
-}
-
-func str(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case []byte:
-		return string(v)
-	case nil:
-		return ""
-	default:
-		return fmt.Sprint(v)
-	}
-}
-
-func num(v any) int64 {
-	switch v := v.(type) {
-	case int64:
-		return v
-	case uint64:
-		return int64(v)
-	case int32:
-		return int64(v)
-	case uint32:
-		return int64(v)
-	case int:
-		return int64(v)
-	case float64:
-		return int64(v)
-	case string:
-		n, _ := strconv.ParseInt(v, 10, 64)
-		return n
-	default:
-		return 0
 	}
 }
