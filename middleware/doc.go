@@ -66,6 +66,10 @@
 // the answer is written either way. Put authentication inside Wrap, so that
 // rejected requests are logged and traced too.
 //
+// Wrap starts its spans with contrib/net/http: do not also wrap the mux
+// with contrib's NewServeMux or WrapHandler, or every request gets two
+// server spans.
+//
 // The resource is named before the span starts when the wrapped handler is
 // a router that can tell its pattern (a *http.ServeMux, or anything with
 // its Handler(*http.Request) (http.Handler, string) method); otherwise it is
