@@ -94,9 +94,11 @@
 //
 // # Cost
 //
-// Creating an error with a stack costs one allocation besides the boxing of
-// E's arguments and is no slower than github.com/pkg/errors.Wrapf; wrapping
-// an error that already has a stack costs one small allocation. [KindOf]
+// Creating an error with a stack costs two allocations (the error with its
+// attributes, and its program counters) besides the boxing of E's
+// arguments, and is faster than github.com/pkg/errors.Wrapf; wrapping an
+// error that already has a stack costs one small allocation and no stack
+// walk. [KindOf]
 // through six layers takes tens of nanoseconds and never allocates. The
 // benchmarks, against pkg/errors and samber/oops, are in the bench module.
 package errors

@@ -113,26 +113,28 @@ func E(args ...any) error {
 		cause = &misuse{problems: bad, err: cause}
 	}
 
-	// One allocation holds the error, its first attributes and its stack.
+	// The error and its first attributes share one allocation; the program
+	// counters take a second one, of their exact size and without
+	// pointers, so the garbage collector never scans them.
 	var e *Error
-	if hasStack(cause) {
+	if nattrs > 0 && nattrs <= 2 {
+		s := new(errorWithAttrs)
+		e = &s.Error
+		// The capacity stops an append by the caller from writing into
+		// the array.
+		e.Attrs = s.attrs[:0:nattrs]
+	} else {
 		e = new(Error)
 		if nattrs > 0 {
 			e.Attrs = make([]slog.Attr, 0, nattrs)
 		}
-	} else {
-		s := new(stackedError)
-		e = &s.Error
-		n := runtime.Callers(2, s.pcs[:]) // runtime.Callers, E
-		if n > 0 && !inInit(s.pcs[:n]) {
-			e.pcs = s.pcs[:n:n]
-		}
-		if nattrs > len(s.attrs) {
-			e.Attrs = make([]slog.Attr, 0, nattrs)
-		} else if nattrs > 0 {
-			// The capacity stops an append by the caller from writing
-			// into the stack next to it.
-			e.Attrs = s.attrs[:0:nattrs]
+	}
+	if !hasStack(cause) {
+		var pcs [maxDepth]uintptr
+		n := runtime.Callers(2, pcs[:]) // runtime.Callers, E
+		if n > 0 && !inInit(pcs[:n]) {
+			e.pcs = make([]uintptr, n)
+			copy(e.pcs, pcs[:n])
 		}
 	}
 	e.Op, e.Kind, e.Msg, e.Err = op, kind, msg, cause
@@ -149,13 +151,11 @@ func E(args ...any) error {
 	return e
 }
 
-// stackedError is what E allocates for an error that records its stack: the
-// error, room for its first attributes, and the buffer runtime.Callers
-// fills, in one allocation.
-type stackedError struct {
+// errorWithAttrs is an error with room for its first attributes, the usual
+// case, in one allocation.
+type errorWithAttrs struct {
 	Error
 	attrs [2]slog.Attr
-	pcs   [maxDepth]uintptr
 }
 
 // addCause records one more cause; the second one switches to a list.
