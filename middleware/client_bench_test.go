@@ -1,0 +1,154 @@
+package middleware_test
+
+// Cost of the outbound HTTP transport and of RunJob against their anchors,
+// in one run:
+//
+//	go test -run '^$' -bench 'BenchmarkClient|BenchmarkJob' -benchmem -count=5 ./middleware
+//
+// Every variant uses the same real dd-trace-go tracer, sending to a local
+// Agent that discards every payload, so encoding and flushing are paid
+// alike. The client variants call the same httptest server on 127.0.0.1
+// over kept-alive connections; the network round trip dominates.
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	httptrace "github.com/DataDog/dd-trace-go/contrib/net/http/v2"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+
+	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/middleware"
+)
+
+// startBenchTracer starts the real tracer against an Agent that answers
+// /info and throws every payload away.
+func startBenchTracer(b *testing.B) {
+	agent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/info" {
+			_, _ = io.WriteString(w, `{"endpoints":["/v0.4/traces"]}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	b.Cleanup(agent.Close)
+	b.Setenv("DD_INSTRUMENTATION_TELEMETRY_ENABLED", "false")
+	b.Setenv("DD_REMOTE_CONFIGURATION_ENABLED", "false")
+	if err := tracer.Start(
+		tracer.WithAgentAddr(agent.Listener.Addr().String()),
+		tracer.WithService("bench"),
+		tracer.WithLogStartup(false),
+		tracer.WithLogger(benchTracerLog{}),
+	); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(tracer.Stop)
+}
+
+type benchTracerLog struct{}
+
+func (benchTracerLog) Log(string) {}
+
+func BenchmarkClient(b *testing.B) {
+	startBenchTracer(b)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `{"id":42}`)
+	}))
+	b.Cleanup(srv.Close)
+
+	variants := []struct {
+		name string
+		rt   func(base http.RoundTripper) http.RoundTripper
+	}{
+		{"bare", func(base http.RoundTripper) http.RoundTripper { return base }},
+		{"httptrace", func(base http.RoundTripper) http.RoundTripper { return httptrace.WrapRoundTripper(base) }},
+		{"ddx", func(base http.RoundTripper) http.RoundTripper { return middleware.Transport(base) }},
+	}
+	for _, v := range variants {
+		b.Run(v.name, func(b *testing.B) {
+			base := &http.Transport{}
+			b.Cleanup(base.CloseIdleConnections)
+			c := &http.Client{Transport: v.rt(base)}
+			ctx := middleware.WithRoute(context.Background(), "/users/{id}")
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/users/42", nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := c.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkClientRefused is the failure path: a refused connection, which
+// ddx turns into a classified error with a stack.
+func BenchmarkClientRefused(b *testing.B) {
+	startBenchTracer(b)
+	addr := closedAddrB(b)
+	for _, v := range []struct {
+		name string
+		rt   http.RoundTripper
+	}{
+		{"httptrace", httptrace.WrapRoundTripper(&http.Transport{})},
+		{"ddx", middleware.Transport(&http.Transport{})},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/x", nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.rt.RoundTrip(req); err == nil {
+					b.Fatal("no error")
+				}
+			}
+		})
+	}
+}
+
+func closedAddrB(b *testing.B) string {
+	b.Helper()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.Listener.Addr().String()
+	srv.Close()
+	return addr
+}
+
+// BenchmarkJob compares RunJob (span, recovery, Kind rules, one log line
+// through ddx.NewHandler to io.Discard) with a bare span around the same
+// function, for a job that succeeds and one that fails.
+func BenchmarkJob(b *testing.B) {
+	startBenchTracer(b)
+	logger := middleware.WithLogger(slog.New(ddx.NewHandler(io.Discard, nil)))
+	fail := errors.E(errors.Op("billing.Sweep"), errors.Unavailable, "db down")
+	for _, outcome := range []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"ok", func(context.Context) error { return nil }},
+		{"error", func(context.Context) error { return fail }},
+	} {
+		b.Run(outcome.name+"/span", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				span, ctx := tracer.StartSpanFromContext(context.Background(), "job.run", tracer.ResourceName("sweep"))
+				err := outcome.fn(ctx)
+				span.Finish(tracer.WithError(err))
+			}
+		})
+		b.Run(outcome.name+"/ddx", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = middleware.RunJob(context.Background(), "sweep", outcome.fn, logger)
+			}
+		})
+	}
+}
