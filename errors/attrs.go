@@ -98,7 +98,9 @@ func (e *Error) LogValue() slog.Value {
 // LogValue returns the value err logs as, the group described at
 // [Error.LogValue], for any error: a log handler can call it for errors that
 // hide an *Error behind fmt.Errorf's %w, or that are not this package's at
-// all. For nil it returns an empty group, which handlers leave out.
+// all. Their message is their Error text, which for an *Error behind such a
+// wrapper includes its bracketed attributes (the wrapper's text was made
+// with them). For nil it returns an empty group, which handlers leave out.
 func LogValue(err error) slog.Value {
 	if err == nil {
 		return slog.GroupValue()

@@ -173,7 +173,7 @@ func publicMsg(err error, k Kind, depth int) string {
 //     "NotFound", "Unavailable";
 //   - otherwise the type of the first cause that is not a pure wrapper
 //     (*Error, fmt.Errorf's and Join's types): "*net.OpError",
-//     "*os.PathError", "*url.Error"; for a joined error, of the branch
+//     "*fs.PathError", "*url.Error"; for a joined error, of the branch
 //     [KindOf] picks;
 //   - "context.Canceled" and "context.DeadlineExceeded" for those two;
 //   - the name of [KindOf] ("Internal") when that cause is a plain text

@@ -19,6 +19,10 @@ type Op string
 // Errors nest: an Error's cause is often another Error. Nested layers do not
 // repeat themselves in the text (see [Error.Error]) and the innermost
 // meaningful Kind wins (see [KindOf]).
+//
+// Every method and function of this package only reads an Error, so one
+// may be shared between goroutines as long as nobody changes its fields
+// after it has been returned.
 type Error struct {
 	// Op is the operation being performed, "orders.Get".
 	Op Op

@@ -27,9 +27,10 @@ const (
 	Unavailable                    // a dependency is down or overloaded; retry may help
 	Unimplemented                  // the operation is not supported
 	Internal                       // a bug or a broken invariant
-
-	numKinds = iota
 )
+
+// numKinds is the number of kinds with a name.
+const numKinds = int(Internal) + 1
 
 var kindNames = [numKinds]string{
 	Other:              "Other",

@@ -40,5 +40,6 @@ func AsType[E error](err error) (E, bool) { return stderrors.AsType[E](err) }
 func Join(errs ...error) error { return stderrors.Join(errs...) }
 
 // Unwrap returns the result of err's Unwrap() error method, or nil, like the
-// standard library's errors.Unwrap. It does not unwrap a [Join]ed error.
+// standard library's errors.Unwrap. Like that, it returns nil for an error
+// made by [Join], which has Unwrap() []error.
 func Unwrap(err error) error { return stderrors.Unwrap(err) }
