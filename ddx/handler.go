@@ -212,7 +212,7 @@ func (h *jsonHandler) WithAttrs(as []slog.Attr) slog.Handler {
 		return h
 	}
 	h2 := h.clone()
-	e := encoder{replace: h.replace, errTaken: h.rootErr, skip: -1}
+	e := encoder{replace: h.replace, errTaken: h.rootErr}
 	if h.replace != nil {
 		e.groups = h2.groups
 	}
@@ -225,12 +225,13 @@ func (h *jsonHandler) WithAttrs(as []slog.Attr) slog.Handler {
 		return h2
 	}
 	// Inside groups: the first error still goes to the root.
+	skip := -1
 	if !e.errTaken {
 		for i, a := range as {
 			if _, ok := errorOf(a.Value); ok {
 				e.buf = h2.root
 				e.attr(a, true)
-				e.skip = i
+				skip = i
 				h2.root, h2.rootErr = e.buf, e.errTaken
 				break
 			}
@@ -243,7 +244,7 @@ func (h *jsonHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	}
 	mark := len(e.buf)
 	for i, a := range as {
-		if i != e.skip {
+		if i != skip {
 			e.attr(a, false)
 		}
 	}
@@ -257,7 +258,7 @@ func (h *jsonHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h *jsonHandler) Handle(ctx context.Context, r slog.Record) error {
 	bp := jsonbuf.Get()
-	e := encoder{replace: h.replace, buf: append(*bp, '{'), errTaken: h.rootErr, skip: -1}
+	e := encoder{replace: h.replace, buf: append(*bp, '{'), errTaken: h.rootErr}
 	if h.replace != nil {
 		e.groups = clip(h.groups)
 		e.builtinsReplaced(r, h.addSource)
@@ -281,24 +282,11 @@ func (h *jsonHandler) Handle(ctx context.Context, r slog.Record) error {
 		e.buf = append(e.buf, h.root...)
 	}
 	grouped := len(h.nested) > 0 || len(h.pending) > 0
-	if grouped && !e.errTaken && r.NumAttrs() > 0 {
-		// The record's first error goes to the root, before the groups open.
-		i := 0
-		r.Attrs(func(a slog.Attr) bool {
-			if _, ok := errorOf(a.Value); ok {
-				e.attr(a, true)
-				e.skip = i
-				return false
-			}
-			i++
-			return true
-		})
-	}
 	if len(h.nested) > 0 {
 		e.buf = appendSep(e.buf)
 		e.buf = append(e.buf, h.nested...)
 	}
-	closing := h.nOpen
+	closing, rootErr := h.nOpen, -1
 	if r.NumAttrs() > 0 {
 		mark := len(e.buf)
 		if len(h.pending) > 0 {
@@ -307,7 +295,16 @@ func (h *jsonHandler) Handle(ctx context.Context, r slog.Record) error {
 		}
 		wrote, i := false, 0
 		r.Attrs(func(a slog.Attr) bool {
-			if i != e.skip && e.attr(a, !grouped) {
+			if grouped && rootErr < 0 && !e.errTaken {
+				// The record's first error goes to the root, after
+				// the groups close.
+				if _, ok := errorOf(a.Value); ok {
+					rootErr = i
+					i++
+					return true
+				}
+			}
+			if e.attr(a, !grouped) {
 				wrote = true
 			}
 			i++
@@ -321,6 +318,17 @@ func (h *jsonHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	for range closing {
 		e.buf = append(e.buf, '}')
+	}
+	if rootErr >= 0 {
+		i := 0
+		r.Attrs(func(a slog.Attr) bool {
+			if i == rootErr {
+				e.attr(a, true)
+				return false
+			}
+			i++
+			return true
+		})
 	}
 	e.buf = append(e.buf, '}', '\n')
 

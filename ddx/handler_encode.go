@@ -23,7 +23,6 @@ type encoder struct {
 	replace  func([]string, slog.Attr) slog.Attr
 	groups   []string // only maintained when replace != nil
 	errTaken bool     // the root "error" key has been written
-	skip     int      // index of the record attribute already written at the root, or -1
 	depth    int
 }
 

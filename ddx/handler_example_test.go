@@ -26,5 +26,5 @@ func ExampleNewHandler() {
 	logger.WithGroup("http").Warn("lookup failed", "status_code", 404, "err", err)
 	// Output:
 	// {"status":"INFO","message":"order paid","dd.service":"shop","dd.env":"prod","dd.version":"1.4.2","order_id":42,"card_token":"[REDACTED]"}
-	// {"status":"WARN","message":"lookup failed","dd.service":"shop","dd.env":"prod","dd.version":"1.4.2","error":{"kind":"NotFound","message":"orders.Get: no such order","order_id":7},"http":{"status_code":404}}
+	// {"status":"WARN","message":"lookup failed","dd.service":"shop","dd.env":"prod","dd.version":"1.4.2","http":{"status_code":404},"error":{"kind":"NotFound","message":"orders.Get: no such order","order_id":7}}
 }

@@ -736,7 +736,7 @@ func TestHandlerReplaceAttrSeesErrorFields(t *testing.T) {
 	if got, _ := path(m, "error", "kind"); got != "NotFound" {
 		t.Errorf("error.kind = %v", got)
 	}
-	want := "error.kind error.message error.stack g.cause.kind g.cause.message g.cause.stack"
+	want := "g.cause.kind g.cause.message g.cause.stack error.kind error.message error.stack"
 	if got := strings.Join(seen, " "); got != want {
 		t.Errorf("ReplaceAttr saw %s\nwant %s", got, want)
 	}
