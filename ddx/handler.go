@@ -98,8 +98,10 @@ type HandlerOptions struct {
 // Other error values are written as the same kind of object at their own
 // key.
 //
-// Attributes whose key looks like a secret are redacted, see
-// [HandlerOptions.RedactKeys].
+// A root-level attribute named like a built-in (timestamp, status,
+// message) is written as fields.<key>, so that "status":200 cannot replace
+// the line's status. Attributes whose key looks like a secret are
+// redacted, see [HandlerOptions.RedactKeys].
 //
 // Each record is written with a single Write call; handlers derived with
 // WithAttrs and WithGroup share a lock, so w needs no locking of its own.

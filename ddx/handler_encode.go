@@ -53,6 +53,9 @@ func (e *encoder) attr(a slog.Attr, top bool) bool {
 			v = v.Resolve()
 		}
 	}
+	if top {
+		a.Key = unreserved(a.Key)
+	}
 	if isErr {
 		err, _ := errorOf(v)
 		key, root := a.Key, false
@@ -94,6 +97,23 @@ func (e *encoder) attr(a slog.Attr, top bool) bool {
 	e.buf = jsonbuf.AppendKey(e.buf, a.Key)
 	e.value(v)
 	return true
+}
+
+// unreserved renames a root-level attribute whose key is one of the
+// built-ins', which would otherwise appear twice in the object: an
+// attribute "status":200 (an HTTP status, typically) would replace the
+// line's status for Datadog. Like logrus, the attribute keeps its value
+// under "fields.<key>". Constant strings: no allocation.
+func unreserved(key string) string {
+	switch key {
+	case keyTime:
+		return "fields." + keyTime
+	case keyLevel:
+		return "fields." + keyLevel
+	case keyMessage:
+		return "fields." + keyMessage
+	}
+	return key
 }
 
 // group appends a group's members under key, or inline when key is empty.

@@ -741,3 +741,24 @@ func TestHandlerReplaceAttrSeesErrorFields(t *testing.T) {
 		t.Errorf("ReplaceAttr saw %s\nwant %s", got, want)
 	}
 }
+
+func TestHandlerReservedKeysRenamed(t *testing.T) {
+	t.Parallel()
+	m := logOne(t, nil, func(l *slog.Logger) {
+		l.With("message", "w").Info("real", "status", 200, "timestamp", "t", slog.Group("", "message", "inline"), slog.Group("http", "status", 404))
+	})
+	want := map[string]any{"status": "INFO", "message": "real", "fields.status": 200.0, "fields.timestamp": "t", "fields.message": "inline"}
+	for k, v := range want {
+		if m[k] != v {
+			t.Errorf("%s = %v, want %v", k, m[k], v)
+		}
+	}
+	if got, _ := path(m, "http", "status"); got != 404.0 {
+		t.Errorf("http.status = %v: keys inside groups must stay", got)
+	}
+	var buf bytes.Buffer
+	slog.New(NewHandler(&buf, nil)).Info("m", "status", 200)
+	if strings.Count(buf.String(), `"status":`) != 1 {
+		t.Errorf("duplicate status key: %s", buf.String())
+	}
+}
