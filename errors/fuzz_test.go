@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ddx-go/ddx/errors"
@@ -116,4 +118,56 @@ func FuzzE(f *testing.F) {
 			t.Fatalf("log line is not JSON: %s", buf.String())
 		}
 	})
+}
+
+// FuzzAttrText checks that an attribute in the error text can be read back:
+// key and value are either written as they are or quoted with Go syntax.
+func FuzzAttrText(f *testing.F) {
+	for _, s := range [][2]string{{"order_id", "42"}, {"reason", "card declined"}, {"", ""},
+		{"k", `a"b]`}, {"two words", "x=y"}, {"k", "\xff\x00"}, {"city", "Zürich"}, {"password", "p"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, key, value string) {
+		text := errors.E("x", slog.String(key, value)).Error()
+		rest, ok := strings.CutPrefix(text, "x [")
+		if !ok || !strings.HasSuffix(rest, "]") {
+			t.Fatalf("text %q is not x [k=v]", text)
+		}
+		rest = rest[:len(rest)-1]
+		gotKey, rest := readToken(t, rest)
+		if gotKey != key {
+			t.Fatalf("key read back %q, want %q (text %q)", gotKey, key, text)
+		}
+		rest, ok = strings.CutPrefix(rest, "=")
+		if !ok {
+			t.Fatalf("no = after the key in %q", text)
+		}
+		gotValue, rest := readToken(t, rest)
+		if rest != "" {
+			t.Fatalf("trailing %q in %q", rest, text)
+		}
+		if gotValue != value && gotValue != "[REDACTED]" {
+			t.Fatalf("value read back %q, want %q (text %q)", gotValue, value, text)
+		}
+	})
+}
+
+// readToken reads a quoted string, or an unquoted run up to '=' or the end.
+func readToken(t *testing.T, s string) (token, rest string) {
+	t.Helper()
+	if strings.HasPrefix(s, `"`) {
+		q, err := strconv.QuotedPrefix(s)
+		if err != nil {
+			t.Fatalf("bad quoting in %q: %v", s, err)
+		}
+		token, _ = strconv.Unquote(q)
+		return token, s[len(q):]
+	}
+	if s == "[REDACTED]" {
+		return s, ""
+	}
+	if i := strings.IndexByte(s, '='); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return s, ""
 }
