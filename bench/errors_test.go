@@ -4,11 +4,14 @@ package bench
 // github.com/samber/oops, run in the same process so the ratios hold on a
 // noisy machine:
 //
-//	cd bench && go test -run '^$' -bench 'Errors' -benchmem -count=5 .
+//	cd bench && go test -run '^$' -bench 'Errors' -benchmem -count=10 . | tee errors.txt
+//	benchstat errors.txt
 //
 // Every constructor is called from the same depth, so each records a stack of
 // the same size. The cause is a *net.OpError like the one a refused
-// connection returns.
+// connection returns. BenchmarkErrorsRatio interleaves the constructors in
+// small batches and keeps the best batch of each, which gives stable ratios
+// on a shared, noisy machine.
 
 import (
 	"context"
@@ -16,10 +19,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	pkgerrors "github.com/pkg/errors"
 	"github.com/samber/oops"
@@ -195,4 +200,58 @@ func BenchmarkErrorsLog(b *testing.B) {
 			logger.Error("charge failed", slog.Any("error", oopsErr))
 		}
 	})
+}
+
+// BenchmarkErrorsRatio runs the constructors of BenchmarkErrorsCreate in
+// interleaved batches and reports the best batch of each (ns per error) and
+// the ratios the issue sets as targets: pkg/errors.Wrapf over ddx.E (at
+// least 1) and samber/oops over ddx.E (at least 3).
+func BenchmarkErrorsRatio(b *testing.B) {
+	const batch = 1000
+	orderID := 42
+	type entry struct {
+		name string
+		f    func()
+		best float64
+	}
+	es := []*entry{
+		{name: "ddxE", f: func() {
+			sink = errors.E(errors.Op("orders.Get"), errors.Unavailable, "charge order",
+				slog.Int("order_id", orderID), refused)
+		}},
+		{name: "ddxESprintf", f: func() {
+			sink = errors.E(errors.Op("orders.Get"), errors.Unavailable, fmt.Sprintf("charge order %d", orderID),
+				slog.Int("order_id", orderID), refused)
+		}},
+		{name: "pkgWrapf", f: func() {
+			sink = pkgerrors.Wrapf(refused, "orders.Get: charge order %d", orderID)
+		}},
+		{name: "oopsWrapf", f: func() {
+			sink = oops.In("orders.Get").Code("Unavailable").With("order_id", orderID).
+				Wrapf(refused, "charge order %d", orderID)
+		}},
+	}
+	six := sixLayers()
+	es = append(es, &entry{name: "ddxKindOf6", f: func() { sinkKind = errors.KindOf(six) }})
+	for _, e := range es {
+		e.best = math.Inf(1)
+	}
+	for b.Loop() {
+		for _, e := range es {
+			start := time.Now()
+			for range batch {
+				e.f()
+			}
+			e.best = min(e.best, float64(time.Since(start).Nanoseconds())/batch)
+		}
+	}
+	best := map[string]float64{}
+	for _, e := range es {
+		best[e.name] = e.best
+		b.ReportMetric(e.best, e.name+"-ns")
+	}
+	b.ReportMetric(best["pkgWrapf"]/best["ddxE"], "pkgWrapf/ddxE")
+	b.ReportMetric(best["oopsWrapf"]/best["ddxE"], "oopsWrapf/ddxE")
+	b.ReportMetric(best["oopsWrapf"]/best["ddxESprintf"], "oopsWrapf/ddxESprintf")
+	b.ReportMetric(0, "ns/op") // an iteration is a batch of every constructor: meaningless
 }
