@@ -1,0 +1,59 @@
+// Step 5: from a trace to its logs, and from a log line to its trace.
+//
+//	go run ./step5-logs-and-traces     # then, in another terminal:
+//	curl -i localhost:8080/checkout/42 # 503; the answer carries a trace_id
+//
+// Every line logged with the request's context carries that trace id as
+// dd.trace_id: that one id joins the client's answer, the log lines and the
+// trace. Ctrl-C stops it; ADDR changes the address.
+package main
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+
+	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/middleware"
+)
+
+var client = middleware.NewClient()
+
+func checkout(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()                                                       // carries the request's trace
+	slog.InfoContext(ctx, "checkout started", "order.id", r.PathValue("id")) // joined: has dd.trace_id
+	slog.Info("checkout started, logged without ctx")                        // not joined: no dd.trace_id
+
+	req, _ := http.NewRequestWithContext(ctx, "POST", "http://127.0.0.1:1/charges", nil)
+	resp, err := client.Do(req) // the payment service is down
+	if err != nil {
+		return errors.E(errors.Op("checkout"), "charge order "+r.PathValue("id"), err)
+	}
+	resp.Body.Close()
+	return nil
+}
+
+func main() {
+	defer ddx.Start().Stop()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /checkout/{id}", middleware.HandlerFunc(checkout))
+
+	ln, err := net.Listen("tcp", cmp.Or(os.Getenv("ADDR"), "localhost:8080"))
+	if err != nil {
+		slog.Error("cannot listen", "error", err)
+		return
+	}
+	slog.Info("listening", "addr", ln.Addr().String())
+	srv := &http.Server{Handler: middleware.Wrap(mux)}
+	go srv.Serve(ln)
+	<-ctx.Done()
+	srv.Shutdown(context.Background())
+}

@@ -1,0 +1,43 @@
+// Step 6: memory, before the out-of-memory alert.
+//
+//	go run ./step6-memory                   # no limit
+//	GOMEMLIMIT=64MiB go run ./step6-memory  # a limit: the GC runs more often
+//	go tool pprof -top heap.pprof           # who holds the memory?
+//
+// In a container ddx sets GOMEMLIMIT to 90% of the memory limit, so the
+// garbage collector works harder before the kernel kills the process. The
+// profiler sends a heap profile like heap.pprof every minute.
+package main
+
+import (
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/pprof"
+
+	"github.com/ddx-go/ddx/ddx"
+)
+
+var cache = map[int][]byte{} // a cache that never forgets: the usual leak
+
+func handle(id int) {
+	buf := make([]byte, 1<<20) // 1 MiB of work per request
+	if id%4 == 0 {
+		cache[id] = buf // one in four is kept forever
+	}
+}
+
+func main() {
+	defer ddx.Start().Stop() // the "ddx started" line says which memory limit applies
+
+	for id := range 200 {
+		handle(id)
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	slog.Info("memory", "heap.mib", m.HeapAlloc>>20, "gc.runs", m.NumGC)
+
+	f, _ := os.Create("heap.pprof") // what the profiler sends, as a file
+	pprof.WriteHeapProfile(f)
+	f.Close()
+}
