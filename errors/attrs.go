@@ -128,8 +128,12 @@ func LogValue(err error) slog.Value {
 	return slog.GroupValue(group...)
 }
 
-// seenKey reports whether one of attrs has key.
+// seenKey reports whether one of attrs has key. An empty key is never seen:
+// it marks a group whose attributes are inlined.
 func seenKey(attrs []slog.Attr, key string) bool {
+	if key == "" {
+		return false
+	}
 	for _, a := range attrs {
 		if a.Key == key {
 			return true
@@ -139,10 +143,14 @@ func seenKey(attrs []slog.Attr, key string) bool {
 }
 
 // redactAttr returns a with the values of secret keys replaced, at any depth
-// of groups. It allocates only when a group holds something to replace.
+// of groups, including groups that a slog.LogValuer resolves to. It
+// allocates only when a group holds something to replace.
 func redactAttr(a slog.Attr) slog.Attr {
 	if isSecretKey(a.Key) {
 		return slog.String(a.Key, redacted)
+	}
+	if a.Value.Kind() == slog.KindLogValuer {
+		a.Value = a.Value.Resolve()
 	}
 	if a.Value.Kind() != slog.KindGroup {
 		return a

@@ -178,3 +178,30 @@ func TestLogValueText(t *testing.T) {
 		}
 	}
 }
+
+// secretGroup resolves to a group holding a secret.
+type secretGroup struct{}
+
+func (secretGroup) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("user", "app"), slog.String("password", "p"))
+}
+
+func TestLogValueResolvesAndInlines(t *testing.T) {
+	t.Parallel()
+	err := errors.E("x",
+		slog.Any("db", secretGroup{}),
+		slog.Attr{Key: "", Value: slog.GroupValue(slog.Int("a", 1))},
+		slog.Attr{Key: "", Value: slog.GroupValue(slog.Int("b", 2))})
+	got := logJSON(t, err)
+	delete(got, "stack")
+	want := map[string]any{
+		"kind": "Internal", "message": "x", "a": 1.0, "b": 2.0,
+		"db": map[string]any{"user": "app", "password": "[REDACTED]"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("error object =\n%v\nwant\n%v", got, want)
+	}
+	if text, want := err.Error(), "x [db.user=app db.password=[REDACTED] a=1 b=2]"; text != want {
+		t.Errorf("Error() = %q, want %q", text, want)
+	}
+}
