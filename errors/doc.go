@@ -39,19 +39,22 @@
 // problems. ddx's middleware answers and records each kind as follows; the
 // mapping to HTTP and gRPC lives there, in one table, not in this package.
 //
-//	Kind                expected  HTTP  gRPC                  span error  log level
-//	Invalid             yes       400   InvalidArgument       no          WARN
-//	Unauthenticated     yes       401   Unauthenticated       no          WARN
-//	PermissionDenied    yes       403   PermissionDenied      no          WARN
-//	NotFound            yes       404   NotFound              no          WARN
-//	Conflict            yes       409   AlreadyExists/Aborted no          WARN
-//	FailedPrecondition  yes       412   FailedPrecondition    no          WARN
-//	TooManyRequests     yes       429   ResourceExhausted     no          WARN
-//	Canceled            yes       499   Canceled              no          INFO
-//	DeadlineExceeded    no        504   DeadlineExceeded      yes         ERROR
-//	Unavailable         no        503   Unavailable           yes         ERROR
-//	Unimplemented       no        501   Unimplemented         yes         ERROR
-//	Internal, Other     no        500   Internal/Unknown      yes         ERROR
+//	Kind                expected  HTTP      gRPC                span error  log level
+//	Invalid             yes       400       InvalidArgument     no          WARN
+//	Unauthenticated     yes       401       Unauthenticated     no          WARN
+//	PermissionDenied    yes       403       PermissionDenied    no          WARN
+//	NotFound            yes       404       NotFound            no          WARN
+//	Conflict            yes       409       AlreadyExists       no          WARN
+//	FailedPrecondition  yes       400, 412  FailedPrecondition  no          WARN
+//	TooManyRequests     yes       429       ResourceExhausted   no          WARN
+//	Canceled            yes       499       Canceled            no          INFO
+//	DeadlineExceeded    no        504       DeadlineExceeded    yes         ERROR
+//	Unavailable         no        503       Unavailable         yes         ERROR
+//	Unimplemented       no        501       Unimplemented       yes         ERROR
+//	Internal            no        500       Internal            yes         ERROR
+//	Other, unclassified no        500       Unknown             yes         ERROR
+//
+// (412 answers a conditional request, one with If-Match and the like.)
 //
 // [KindOf] finds the kind of any error: it sees through nested *Error
 // values, fmt.Errorf's %w and [Join]; the innermost meaningful kind wins;
