@@ -52,9 +52,10 @@
 //	Unavailable         no        503       Unavailable         yes         ERROR
 //	Unimplemented       no        501       Unimplemented       yes         ERROR
 //	Internal            no        500       Internal            yes         ERROR
-//	Other, unclassified no        500       Unknown             yes         ERROR
 //
-// (412 answers a conditional request, one with If-Match and the like.)
+// 412 answers a conditional request (If-Match and the like). Errors of kind
+// Other and errors nobody classified count as Internal: [KindOf] never
+// returns Other for a non-nil error.
 //
 // [KindOf] finds the kind of any error: it sees through nested *Error
 // values, fmt.Errorf's %w and [Join]; the innermost meaningful kind wins;
