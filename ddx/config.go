@@ -53,6 +53,13 @@ type config struct {
 	startWait     time.Duration
 	memLimitRatio float64
 
+	// localView is the local trace view's setting: viewAuto (on when DD_ENV
+	// says local or a person watches a service with no Agent), viewOn or
+	// viewOff (DDX_LOCAL_VIEW, WithLocalView).
+	localView viewSetting
+	// viewWriter is where the local view writes; nil means os.Stderr.
+	viewWriter io.Writer
+
 	tracerOpts   []tracer.StartOption
 	profilerOpts []profiler.Option
 
@@ -112,6 +119,16 @@ func loadConfig(opts []Option) *config {
 		c.logFormat = "text"
 	}
 	c.agentURL = c.agentURLFromEnv()
+	if s, ok := getenv("DDX_LOCAL_VIEW"); ok {
+		switch on, err := strconv.ParseBool(s); {
+		case err != nil:
+			c.warnings = append(c.warnings, "DDX_LOCAL_VIEW="+strconv.Quote(s)+" is not true or false; deciding by DD_ENV and the Agent")
+		case on:
+			c.localView = viewOn
+		default:
+			c.localView = viewOff
+		}
+	}
 
 	for _, o := range opts {
 		if o != nil {

@@ -151,3 +151,18 @@ func WithProfilerOptions(opts ...profiler.Option) Option {
 func WithMemoryLimitRatio(ratio float64) Option {
 	return optionFunc(func(c *config) { c.memLimitRatio = ratio })
 }
+
+// WithLocalView switches the local trace view on or off: each finished
+// trace printed as an indented tree of its spans, on stderr, for a person
+// running the service without Datadog (default: DDX_LOCAL_VIEW, else on
+// when DD_ENV is local, development or dev, or when no Agent answers at start
+// and stderr is a terminal; off otherwise). See the package documentation.
+func WithLocalView(on bool) Option {
+	return optionFunc(func(c *config) {
+		if on {
+			c.localView = viewOn
+		} else {
+			c.localView = viewOff
+		}
+	})
+}

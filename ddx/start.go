@@ -13,6 +13,8 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/profiler"
 	"github.com/KimMachineGun/automemlimit/memlimit"
 	slogmulti "github.com/samber/slog-multi"
+
+	"github.com/ddx-go/ddx/internal/runstate"
 )
 
 // Runtime is what [Start] started: the tracer, the profiler, runtime metrics
@@ -293,4 +295,22 @@ func formatBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func init() {
+	// For ddxtest, which must refuse to run beside another Runtime and must
+	// not let a test start spans before the tracer is up.
+	runstate.Running = func() bool {
+		activeMu.Lock()
+		defer activeMu.Unlock()
+		return active != nil
+	}
+	runstate.Started = func(rt any) <-chan struct{} {
+		if r, ok := rt.(*Runtime); ok && r != nil {
+			return r.started
+		}
+		closed := make(chan struct{})
+		close(closed)
+		return closed
+	}
 }

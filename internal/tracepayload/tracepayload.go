@@ -29,12 +29,21 @@ type Span struct {
 	Error    int32
 	Meta     map[string]string
 	Metrics  map[string]float64
+
+	// TraceIDHigh is the high 64 bits of the trace id in 16 hex digits, as
+	// the _dd.p.tid tag carries them. The tracer puts that tag on the first
+	// span of a chunk only; DecodeV04 copies it here for every span of the
+	// chunk.
+	TraceIDHigh string
 }
 
 // TraceID128 is the span's 128-bit trace id as 32 lowercase hex digits, the
-// form ddx writes to dd.trace_id: the high half travels in the _dd.p.tid tag.
+// form ddx writes to dd.trace_id.
 func (s Span) TraceID128() string {
-	hi := s.Meta["_dd.p.tid"]
+	hi := s.TraceIDHigh
+	if hi == "" {
+		hi = s.Meta["_dd.p.tid"]
+	}
 	if len(hi) != 16 {
 		hi = "0000000000000000"
 	}
@@ -99,9 +108,24 @@ func DecodeV04(payload []byte) (traces [][]Span, err error) {
 			}
 			spans = append(spans, toSpan(m))
 		}
+		shareTraceIDHigh(spans)
 		traces = append(traces, spans)
 	}
 	return traces, nil
+}
+
+// shareTraceIDHigh gives every span of a chunk the high half of its trace
+// id, which the tracer writes on one span of the chunk.
+func shareTraceIDHigh(chunk []Span) {
+	high := map[uint64]string{}
+	for _, s := range chunk {
+		if hi := s.Meta["_dd.p.tid"]; hi != "" {
+			high[s.TraceID] = hi
+		}
+	}
+	for i := range chunk {
+		chunk[i].TraceIDHigh = high[chunk[i].TraceID]
+	}
 }
 
 func toSpan(m map[string]any) Span {

@@ -72,6 +72,7 @@ func TestDecodeV04(t *testing.T) {
 		{"int metric", root.Metrics["n"], 3.0},
 		{"float32 metric", root.Metrics["f"], 0.5},
 		{"child parent", traces[0][1].ParentID, uint64(1)},
+		{"child shares the 128-bit trace id", traces[0][1].TraceID128(), "0123456789abcdeffedcba9876543210"},
 		{"64-bit trace id pads the high half", traces[1][0].TraceID128(), "00000000000000000000000000000007"},
 	}
 	for _, tc := range tests {
