@@ -233,3 +233,49 @@ func TestTypeName(t *testing.T) {
 		})
 	}
 }
+
+// multi is an error with several causes that is not errors.Join's: it may
+// hold nil branches, no branches, and say it is a context error itself.
+type multi struct {
+	errs     []error
+	canceled bool
+}
+
+func (m multi) Error() string        { return "multi" }
+func (m multi) Unwrap() []error      { return m.errs }
+func (m multi) Is(target error) bool { return m.canceled && target == context.Canceled }
+
+func TestCustomMultiError(t *testing.T) {
+	t.Parallel()
+	var nilErr *errors.Error
+	tests := []struct {
+		name   string
+		err    error
+		kind   errors.Kind
+		public string
+		typ    string
+	}{
+		{"no branches", multi{}, errors.Internal, "internal error", "errors_test.multi"},
+		{"nil branches", multi{errs: []error{nil, errors.E(errors.NotFound, "gone")}}, errors.NotFound, "gone", "NotFound"},
+		{"says canceled", multi{canceled: true}, errors.Canceled, "request canceled", "errors_test.multi"},
+		{"branch wins over own Is", multi{errs: []error{errors.E(errors.Invalid, "bad")}, canceled: true}, errors.Invalid, "bad", "Invalid"},
+		{"nil *Error branch", multi{errs: []error{nilErr}}, errors.Internal, "internal error", "errors_test.multi"},
+		{"under E", errors.E(errors.NotFound, "outer", multi{}), errors.NotFound, "outer", "NotFound"},
+		{"own type, not a wrapper", errors.E(errors.Op("a"), multi{errs: []error{refused}}), errors.Internal, "internal error", "errors_test.multi"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := errors.KindOf(tt.err); got != tt.kind {
+				t.Errorf("KindOf = %v, want %v", got, tt.kind)
+			}
+			if got := errors.Public(tt.err); got != tt.public {
+				t.Errorf("Public = %q, want %q", got, tt.public)
+			}
+			if got := errors.TypeName(tt.err); got != tt.typ {
+				t.Errorf("TypeName = %q, want %q", got, tt.typ)
+			}
+			_ = errors.Attrs(tt.err)
+		})
+	}
+}

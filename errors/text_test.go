@@ -313,3 +313,15 @@ func TestNilSafety(t *testing.T) {
 		t.Errorf("KindOf(cyclic) = %v", got)
 	}
 }
+
+func TestErrorTextNestedGroups(t *testing.T) {
+	t.Parallel()
+	err := errors.E("x", slog.Group("req",
+		slog.Attr{},
+		slog.Group("empty"),
+		slog.Attr{Key: "", Value: slog.GroupValue(slog.Int("inlined", 1))},
+		slog.Group("user", slog.Int("id", 2))))
+	if got, want := err.Error(), "x [req.inlined=1 req.user.id=2]"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
