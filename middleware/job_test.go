@@ -89,6 +89,11 @@ func TestRunJob(t *testing.T) {
 			name: "panic with error", fn: func(context.Context) error { panicsInJob(sentinel); return nil },
 			kind: "Internal", spanError: true, level: slog.LevelError, stackHas: "panicsInJob",
 		},
+		{
+			// A panic is a bug even when its value says NotFound.
+			name: "panic with an expected kind", fn: func(context.Context) error { panicsInJob(errors.E(errors.NotFound, "gone")); return nil },
+			kind: "Internal", spanError: true, level: slog.LevelError, stackHas: "panicsInJob",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

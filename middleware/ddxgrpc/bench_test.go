@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	grpctrace "github.com/DataDog/dd-trace-go/contrib/google.golang.org/grpc/v2"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
@@ -130,5 +131,48 @@ func BenchmarkUnary(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkUnaryRatio is ddxgrpc over dd-trace-go's interceptors alone,
+// calls interleaved (swapping order every iteration) so both see the same
+// noise; the metric is ddx's total time over the anchor's.
+func BenchmarkUnaryRatio(b *testing.B) {
+	startBenchTracer(b)
+	logger := slog.New(ddx.NewHandler(io.Discard, nil))
+	fail := errors.E(errors.Op("users.Get"), errors.NotFound, "user 42 not found")
+	sd := newService(map[string]unaryFunc{
+		"OK":       func(context.Context) error { return nil },
+		"NotFound": func(context.Context) error { return fail },
+	}, nil)
+	for _, method := range []string{"OK", "NotFound"} {
+		b.Run(method, func(b *testing.B) {
+			anchor := benchConn(b, sd,
+				[]grpc.ServerOption{grpc.ChainUnaryInterceptor(grpctrace.UnaryServerInterceptor())},
+				[]grpc.DialOption{grpc.WithChainUnaryInterceptor(grpctrace.UnaryClientInterceptor())})
+			ours := benchConn(b, sd, ddxgrpc.ServerOptions(ddxgrpc.WithLogger(logger)), ddxgrpc.DialOptions())
+			full := "/" + sd.ServiceName + "/" + method
+			in := wrapperspb.String("in")
+			call := func(c *grpc.ClientConn) func() {
+				return func() { _ = c.Invoke(context.Background(), full, in, new(wrapperspb.StringValue)) }
+			}
+			a, d := call(anchor), call(ours)
+			var ta, td time.Duration
+			for i := 0; b.Loop(); i++ {
+				first, second, tf, ts := a, d, &ta, &td
+				if i%2 == 1 {
+					first, second, tf, ts = d, a, &td, &ta
+				}
+				t0 := time.Now()
+				first()
+				t1 := time.Now()
+				second()
+				*tf += t1.Sub(t0)
+				*ts += time.Since(t1)
+			}
+			if ta > 0 {
+				b.ReportMetric(float64(td)/float64(ta), "ddx/anchor")
+			}
+		})
 	}
 }
