@@ -15,12 +15,13 @@ import (
 	"github.com/ddx-go/ddx/internal/redact"
 )
 
-// Keys of the built-in attributes. They are the names Datadog's log intake
-// already treats as the official date, status and message of a JSON log
-// (its reserved attributes and the first entries of the default date and
-// status remapper lists), so no pipeline rule is needed. slog's own "time"
-// is not on the date remapper's list: with it, Datadog would date a line
-// by its arrival.
+// Keys of the built-in attributes: the names Datadog's log intake already
+// takes as the official date, status and message of a JSON log, so that no
+// pipeline rule is needed. "status" and "message" are Datadog's reserved
+// attributes; "timestamp" heads the list of attributes the date remapper
+// reads by default (docs.datadoghq.com/logs/log_configuration/processors/
+// log_date_remapper). slog's own "time" is not on that list: with it,
+// Datadog dates a line by its arrival.
 const (
 	keyTime    = "timestamp"
 	keyLevel   = "status"
