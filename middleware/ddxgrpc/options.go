@@ -23,9 +23,10 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithUntracedMethods replaces the list of full method names that get no
-// span and no access-log line (by default the health service's Check and
-// Watch). Errors and panics of these methods are still converted and
-// recovered. Call it with no argument to trace every method.
+// span and no access-log line (by default the health service's Check, Watch
+// and List), on the server and the client side. Errors and panics of these
+// methods are still converted and recovered, and a panic is still logged.
+// Call it with no argument to trace every method.
 func WithUntracedMethods(methods ...string) Option {
 	return optionFunc(func(c *config) {
 		c.untraced = make(map[string]struct{}, len(methods))
@@ -36,9 +37,11 @@ func WithUntracedMethods(methods ...string) Option {
 }
 
 // WithTraceOptions passes options to dd-trace-go's grpc integration, which
-// starts the spans (for example grpctrace.WithService). Its error options
-// (NonErrorCodes, WithErrorCheck) are overridden: which outcomes are span
-// errors follows the Kind table.
+// starts the spans (for example grpctrace.WithService). Which outcomes are
+// span errors follows the Kind table: contrib's WithErrorCheck is replaced,
+// and NonErrorCodes can only take flags away on the client side (on the
+// server contrib never flags a span itself; the interceptor records the
+// original error).
 func WithTraceOptions(opts ...grpctrace.Option) Option {
 	return optionFunc(func(c *config) { c.traceOpts = append(c.traceOpts, opts...) })
 }
