@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -58,9 +60,9 @@ func NewClient(opts ...Option) *http.Client {
 // dependency is a failure is the caller's decision; [CheckResponse] turns a
 // status into a classified error when it is.
 //
-// http.Client.Do wraps these errors in *url.Error, whose text adds the full
-// URL, query string included: keep credentials in headers, or log the
-// *errors.Error found with errors.As. When http.Client.Timeout fires,
+// http.Client.Do wraps these errors in *url.Error, whose text repeats the
+// full URL, query string included (where API keys often travel): send with
+// [Do] to get the error without that layer. When http.Client.Timeout fires,
 // net/http replaces the error with its text: the Kind (DeadlineExceeded)
 // survives, errors.As does not, so prefer a context deadline per call.
 // Wrapping the result of Transport in Transport again does not trace twice.
@@ -205,6 +207,45 @@ func transportKind(ctx context.Context, err error) errors.Kind {
 		return errors.Unavailable
 	}
 	return errors.Internal
+}
+
+// Do sends req with c, like c.Do, but returns a failure without net/http's
+// *url.Error layer, whose text repeats the request's URL with its query
+// string:
+//
+//	GET payments.internal/charges/{id}: dial tcp 10.0.0.5:443: connect: connection refused [duration=1.2ms]
+//
+// rather than
+//
+//	Get "http://payments.internal/charges/42?api_key=...": GET payments.internal/charges/{id}: dial tcp ...
+//
+// Through [Transport] the error is Transport's *errors.Error. Otherwise (a
+// client without Transport, a redirect refused by CheckRedirect, Timeout's
+// flattened error) it is an *errors.Error with the same operation and a
+// Kind classified the same way, wrapping net/http's cause. As with c.Do, a
+// non-nil response comes with an error only when CheckRedirect failed.
+func Do(c *http.Client, req *http.Request) (*http.Response, error) {
+	if c == nil {
+		c = http.DefaultClient
+	}
+	resp, err := c.Do(req)
+	if err == nil {
+		return resp, nil
+	}
+	ue, ok := errors.AsType[*url.Error](err)
+	if !ok || ue.Err == nil || req == nil {
+		return resp, err
+	}
+	if _, ok := errors.AsType[*errors.Error](ue.Err); ok {
+		return resp, ue.Err
+	}
+	op := clientOp(req)
+	kind := transportKind(req.Context(), ue.Err)
+	if strings.HasPrefix(ue.Err.Error(), op+": ") {
+		// Timeout's flattened text already starts with our operation.
+		return resp, errors.E(kind, ue.Err)
+	}
+	return resp, errors.E(errors.Op(op), kind, ue.Err)
 }
 
 // CheckResponse returns nil for a response with a status below 400, and

@@ -2,6 +2,7 @@ package middleware_test
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -345,4 +346,122 @@ func TestCheckResponse(t *testing.T) {
 	if err := middleware.CheckResponse(&http.Response{StatusCode: 503}); err == nil || !strings.HasPrefix(err.Error(), "HTTP: Service Unavailable") {
 		t.Errorf("response without request: %v", err)
 	}
+}
+
+// TestTransportErrorThroughWrap is the quickstart's /orders/{id}: a handler
+// whose dependency is down returns the client's error wrapped with its own
+// operation; the caller gets 503 with a generic text, and the log line gets
+// the whole chain down to the refused connection.
+func TestTransportErrorThroughWrap(t *testing.T) {
+	mt := mocktracer.Start()
+	t.Cleanup(mt.Stop)
+	down := closedAddr(t)
+	client := middleware.NewClient()
+	t.Cleanup(client.CloseIdleConnections)
+	mux := http.NewServeMux()
+	mux.Handle("GET /orders/{id}", middleware.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		ctx := middleware.WithRoute(r.Context(), "/stock/{id}")
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+down+"/stock/"+r.PathValue("id"), nil)
+		resp, err := middleware.Do(client, req)
+		if err != nil {
+			return errors.E(errors.Op("orders.Get"), "check stock of order "+r.PathValue("id"), err)
+		}
+		defer resp.Body.Close()
+		return middleware.CheckResponse(resp)
+	}))
+	logs := &httpLogs{}
+	rec := httptest.NewRecorder()
+	middleware.Wrap(mux, middleware.WithLogger(slog.New(logs))).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/orders/42", nil))
+
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503", rec.Code)
+	}
+	if body := rec.Body.String(); strings.Contains(body, down) || strings.Contains(body, "refused") || !strings.Contains(body, "service unavailable") {
+		t.Errorf("client sees %s", body)
+	}
+	lines := logs.Lines()
+	if len(lines) != 1 {
+		t.Fatalf("%d log lines", len(lines))
+	}
+	msg := errors.LogValue(lines[0].Attrs["error"].Any().(error)).Group()
+	var text string
+	for _, a := range msg {
+		if a.Key == "message" {
+			text = a.Value.String()
+		}
+	}
+	want := "orders.Get: check stock of order 42: GET " + down + "/stock/{id}: dial tcp " + down + ": connect: connection refused"
+	if text != want {
+		t.Errorf("logged error.message\n%q, want\n%q", text, want)
+	}
+}
+
+func TestDo(t *testing.T) {
+	t.Parallel()
+	down := closedAddr(t)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/redirect" {
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+			return
+		}
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	t.Cleanup(slow.Close)
+	plain := &http.Transport{}
+	t.Cleanup(plain.CloseIdleConnections)
+	traced := middleware.Transport(&http.Transport{})
+	t.Cleanup(traced.(interface{ CloseIdleConnections() }).CloseIdleConnections)
+
+	cases := []struct {
+		name     string
+		client   *http.Client
+		url      string
+		kind     errors.Kind
+		wantResp bool
+	}{
+		{"through Transport", &http.Client{Transport: traced}, "http://" + down + "/stock/1", errors.Unavailable, false},
+		{"plain client", &http.Client{Transport: plain}, "http://" + down + "/stock/2", errors.Unavailable, false},
+		{"client timeout", &http.Client{Transport: traced, Timeout: 30 * time.Millisecond}, slow.URL + "/stock/3", errors.DeadlineExceeded, false},
+		{"plain client timeout", &http.Client{Transport: plain, Timeout: 30 * time.Millisecond}, slow.URL + "/stock/4", errors.DeadlineExceeded, false},
+		{"redirect refused", &http.Client{Transport: plain, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return errors.New("redirects are not followed")
+		}}, slow.URL + "/redirect", errors.Internal, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			req, _ := http.NewRequest(http.MethodGet, tc.url+"?api_key=s3cret", nil)
+			resp, err := middleware.Do(tc.client, req)
+			if (resp != nil) != tc.wantResp {
+				t.Errorf("response %v, want one: %v", resp, tc.wantResp)
+			}
+			if resp != nil {
+				resp.Body.Close()
+			}
+			if _, ok := err.(*errors.Error); !ok { //nolint:errorlint // the outer layer is the point
+				t.Fatalf("Do returned %T, want *errors.Error: %v", err, err)
+			}
+			if errors.KindOf(err) != tc.kind {
+				t.Errorf("KindOf(%v) = %v, want %v", err, errors.KindOf(err), tc.kind)
+			}
+			op := "GET " + req.URL.Host + req.URL.Path + ": "
+			if text := err.Error(); !strings.HasPrefix(text, op) || strings.Count(text, op) != 1 || strings.Contains(text, "s3cret") {
+				t.Errorf("error %q: want %q once at the start and no query", text, op)
+			}
+		})
+	}
+
+	// Success and a nil client (http.DefaultClient).
+	ok := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(ok.Close)
+	req, _ := http.NewRequest(http.MethodGet, ok.URL, nil)
+	resp, err := middleware.Do(nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	http.DefaultClient.CloseIdleConnections()
 }
