@@ -20,7 +20,9 @@ func ExampleTransport() {
 	ctx := middleware.WithRoute(context.Background(), "/charges/{id}")
 	// Nothing listens on port 1 of this machine: connection refused.
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1:1/charges/42?token=s3cret", nil)
-	_, err := client.Do(req)
+	// Do is client.Do without net/http's *url.Error layer, whose text
+	// repeats the URL with its query string.
+	_, err := middleware.Do(client, req)
 
 	e, _ := errors.AsType[*errors.Error](err)
 	fmt.Println(e.Op)               // method, host, route: never the query string
