@@ -1,0 +1,111 @@
+package reliability_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/internal/testagent"
+)
+
+// heapSample is the live heap and goroutine count at one moment of a soak.
+type heapSample struct {
+	at         time.Duration
+	heap       uint64 // HeapAlloc after a GC: live bytes
+	goroutines int
+}
+
+// TestMemoryBoundedDuringAgentOutage keeps the service under steady load
+// while the Agent is out — refusing connections, then accepting and never
+// answering, the worse case since every send holds its payload until the
+// 10 s request timeout — and samples the live heap after a forced GC.
+// dd-trace-go bounds what it keeps (a queue of 1000 trace chunks, payloads
+// flushed every 2 s and dropped when the send fails, at most 100 sends in
+// flight), so the heap must level off: after a warm-up (a fifth of the run,
+// at least the 10 s request timeout plus a flush when the run is long
+// enough, at most a third of it), the highest sample of the second half
+// must stay within 25% (plus 4 MiB for GC noise) of the highest of the
+// first half, and the heap must never
+// grow past 64 MiB over the baseline. Goroutines must level off the same way.
+//
+// By default each outage lasts a few seconds; -soak sets it:
+//
+//	go test ./reliability -run Soak -soak 3m -v
+func TestMemoryBoundedDuringAgentOutage(t *testing.T) {
+	outages := []agentFault{agentFaults[0], agentFaults[1]} // refuses, hangs
+	for _, f := range outages {
+		t.Run(f.name, func(t *testing.T) {
+			agent := testagent.Start(t)
+			f.start(t, agent)
+			rt, logs := startDDX(t, agent.URL(), ddx.WithStopTimeout(stopTimeout))
+			svc := startService(t, serviceMux())
+
+			base := sampleHeap(0)
+			every := max(*soak/40, 100*time.Millisecond)
+			var samples []heapSample
+			done := make(chan loadResult, 1)
+			begin := time.Now()
+			go func() {
+				done <- svc.load(4, *soak, 0, func(i int) string { return fmt.Sprintf("/work/%d", i) })
+			}()
+			tick := time.NewTicker(every)
+			var res loadResult
+		sampling:
+			for {
+				select {
+				case res = <-done:
+					break sampling
+				case <-tick.C:
+					samples = append(samples, sampleHeap(time.Since(begin)))
+				}
+			}
+			tick.Stop()
+
+			assertAllAnswered(t, res)
+			svc.close()
+			rt.Stop()
+			logs.check(t)
+
+			warm := min(max(*soak/5, 12*time.Second), *soak/3)
+			mid := warm + (*soak-warm)/2
+			var early, late heapSample // the highest in each half after warm-up
+			var earlyG, lateG int
+			var peak uint64
+			for _, s := range samples {
+				peak = max(peak, s.heap)
+				switch {
+				case s.at < warm:
+				case s.at < mid:
+					early.heap, earlyG = max(early.heap, s.heap), max(earlyG, s.goroutines)
+				default:
+					late.heap, lateG = max(late.heap, s.heap), max(lateG, s.goroutines)
+				}
+			}
+			t.Logf("%s for %v: %d requests (%.0f/s); live heap baseline %.1f MiB, peak %.1f MiB, "+
+				"highest after warm-up (%v) %.1f MiB in the first half, %.1f MiB in the second; goroutines %d then %d",
+				f.name, *soak, res.requests, float64(res.requests)/soak.Seconds(), mib(base.heap), mib(peak),
+				warm, mib(early.heap), mib(late.heap), earlyG, lateG)
+
+			assert.Less(t, peak, base.heap+64<<20, "the heap grew by more than 64 MiB during the outage")
+			if early.heap == 0 || late.heap == 0 {
+				t.Fatalf("too few samples (%d) to compare", len(samples))
+			}
+			assert.LessOrEqual(t, late.heap, early.heap+early.heap/4+4<<20,
+				"the heap is still growing: %.1f MiB, then %.1f MiB", mib(early.heap), mib(late.heap))
+			assert.LessOrEqual(t, lateG, earlyG+earlyG/4+10, "goroutines are still growing")
+		})
+	}
+}
+
+func sampleHeap(at time.Duration) heapSample {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return heapSample{at: at, heap: m.HeapAlloc, goroutines: runtime.NumGoroutine()}
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
