@@ -197,9 +197,9 @@ func (s *service) get(ctx context.Context, path string) (int, error) {
 
 // loadResult is what a load run saw.
 type loadResult struct {
-	requests  int           // sent
-	ok        int           // answered 200
-	failures  []string      // anything else, a few kept
+	requests  int      // sent
+	ok        int      // answered 200
+	failures  []string // anything else, a few kept
 	latencies []time.Duration
 }
 
