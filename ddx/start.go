@@ -72,6 +72,7 @@ func Start(opts ...Option) *Runtime {
 	r.transport = newAgentTransport(cfg.agentURL, cfg.infoTimeout)
 	r.transport.delivered = tl.recovered
 	r.transport.failed = tl.requestFailed
+	viewState := r.setUpLocalView()
 
 	go r.startDatadog()
 	wait := time.NewTimer(cfg.startWait)
@@ -90,6 +91,7 @@ func Start(opts ...Option) *Runtime {
 		slog.String("agent.url", cfg.agentURL.Redacted()),
 		slog.Bool("tracing", cfg.tracing), slog.Bool("profiling", cfg.profiling), slog.Bool("runtime_metrics", cfg.runtimeMetrics),
 		slog.String("log.format", cfg.logFormat), slog.String("log.level", cfg.logLevel.Level().String()),
+		slog.String("local_view", viewState),
 		slog.String("memory_limit", mem),
 		slog.String("stop_timeout", cfg.stopTimeout.String()))
 	active = r

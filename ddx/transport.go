@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,6 +37,16 @@ type agentTransport struct {
 	// it happens: the tracer's own messages about it arrive up to a minute
 	// later, aggregated.
 	failed func(what string, err error)
+
+	// view, when set, is shown every trace payload (localview.go). Off, it
+	// costs RoundTrip one atomic load.
+	view atomic.Pointer[localView]
+	// autoView, when set, becomes view the first time the Agent cannot be
+	// dialled (the "auto" setting with a person watching), and viewStarted
+	// is told.
+	autoView    *localView
+	viewStarted func()
+	autoOnce    sync.Once
 }
 
 func newAgentTransport(agentURL *url.URL, infoTimeout time.Duration) *agentTransport {
@@ -72,6 +83,15 @@ func (t *agentTransport) client() *http.Client {
 const agentRequestTimeout = 10 * time.Second
 
 func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if v := t.view.Load(); v != nil {
+		return t.viewRoundTrip(v, req)
+	}
+	return t.roundTrip(req, false)
+}
+
+// roundTrip sends req to the Agent within its bounds. quiet leaves a
+// failure to dial the Agent unreported: the local view answered for it.
+func (t *agentTransport) roundTrip(req *http.Request, quiet bool) (*http.Response, error) {
 	if t.ctx.Err() != nil {
 		closeBody(req)
 		return nil, errAgentAborted
@@ -88,7 +108,14 @@ func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		stop()
 		cancel()
-		if t.failed != nil && t.ctx.Err() == nil {
+		if t.ctx.Err() != nil {
+			return nil, err
+		}
+		noAgent := isDialError(err)
+		if noAgent && t.autoView != nil {
+			t.autoOnce.Do(t.startAutoView)
+		}
+		if t.failed != nil && !(quiet && noAgent) {
 			t.failed(req.Method+" "+req.URL.Path, err)
 		}
 		return nil, err

@@ -1,0 +1,100 @@
+package ddx
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/testagent"
+)
+
+// lockedBuffer is a writer the tracer's goroutines share with the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func viewEnv(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("DDX_LOCAL_VIEW", "")
+	t.Setenv("DD_INSTRUMENTATION_TELEMETRY_ENABLED", "false")
+	t.Setenv("DD_REMOTE_CONFIGURATION_ENABLED", "false")
+}
+
+// failedRequest makes the spans of a request whose database call failed.
+func failedRequest() {
+	root, ctx := tracer.StartSpanFromContext(context.Background(), "http.request",
+		tracer.ResourceName("GET /users/{id}"), tracer.Tag("http.status_code", "503"))
+	db, _ := tracer.StartSpanFromContext(ctx, "db.query", tracer.ResourceName("SELECT users"))
+	err := errors.E(errors.Op("users.Get"), errors.Unavailable, "load user 7", fmt.Errorf("connection refused"))
+	RecordError(db, err)
+	db.Finish()
+	RecordError(root, err)
+	root.Finish()
+}
+
+// The view shows what the real tracer sent, and the Agent still gets it.
+func TestLocalViewShowsTheRealTracersTraces(t *testing.T) {
+	viewEnv(t)
+	agent := testagent.Start(t)
+	var view, logs lockedBuffer
+	rt := Start(WithAgentURL(agent.URL()), WithService("users"), WithEnv("dev"), WithLogWriter(&logs),
+		WithLogFormat("text"), WithProfiling(false), WithRuntimeMetrics(false), WithMemoryLimitRatio(0), withViewWriter(&view))
+	failedRequest()
+	rt.Stop()
+
+	agent.WaitFor(t, 5*time.Second, func(s []testagent.Span) bool { return len(s) >= 2 })
+	out := view.String()
+	assert.Regexp(t, `(?m)^trace [0-9a-f]{32}  users  \S+  2 spans, 2 errors$`, out)
+	assert.Regexp(t, `(?m)^GET /users/\{id\} \(http\.request\)  \S+  503  ERROR$`, out)
+	assert.Contains(t, out, "│ ! Unavailable: users.Get: load user 7: connection refused")
+	assert.Regexp(t, `(?m)^└─ SELECT users \(db\.query\)  \S+  at \+\S+  ERROR$`, out)
+	assert.Contains(t, logs.String(), "local_view=\"on (stderr)\"", "the start-up line says the view is on: %s", logs.String())
+}
+
+// With no Agent, the view is where the traces are, and the tracer is not
+// told they were lost.
+func TestLocalViewWithoutAgent(t *testing.T) {
+	viewEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	var view, logs lockedBuffer
+	prev := watchedWriter
+	watchedWriter = func(w io.Writer) bool { return w == io.Writer(&view) }
+	t.Cleanup(func() { watchedWriter = prev })
+
+	rt := Start(WithAgentURL("http://"+addr), WithService("users"), WithLogWriter(&logs), WithLogFormat("json"),
+		WithProfiling(false), WithRuntimeMetrics(false), WithMemoryLimitRatio(0), withViewWriter(&view))
+	failedRequest()
+	rt.Stop()
+
+	out := view.String()
+	assert.Contains(t, out, "GET /users/{id} (http.request)")
+	assert.Contains(t, out, "2 spans, 2 errors")
+	assert.Contains(t, logs.String(), "showing each finished trace on stderr instead (local trace view)")
+	assert.NotContains(t, logs.String(), "lost", "traces the view showed are not reported lost")
+}
