@@ -145,7 +145,7 @@ func (c *classifier) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	err = errors.E(
 		errors.Op(clientOp(r)),
-		transportKind(ctx, err),
+		transportKind(ctx, r.Cancel, err),
 		err,
 		slog.Duration(attrDuration, time.Since(start)),
 	)
@@ -165,14 +165,30 @@ func defaultClientErrorStatus() func(int) bool {
 }
 
 // transportKind classifies the error of a round trip that got no response.
-// The caller's context comes first: if it is done, that is why.
-func transportKind(ctx context.Context, err error) errors.Kind {
+// The caller's context comes first: if it is done, that is why. So does the
+// request's Cancel channel: net/http closes it when http.Client.Timeout
+// fires for a transport it does not know, such as this one, which can beat
+// the context's own deadline and make the transport fail with a plain
+// "request canceled".
+func transportKind(ctx context.Context, cancel <-chan struct{}, err error) errors.Kind {
 	if ctx != nil {
 		switch ctx.Err() {
 		case context.Canceled:
 			return errors.Canceled
 		case context.DeadlineExceeded:
 			return errors.DeadlineExceeded
+		}
+	}
+	if cancel != nil {
+		select {
+		case <-cancel:
+			if ctx != nil {
+				if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+					return errors.DeadlineExceeded
+				}
+			}
+			return errors.Canceled
+		default:
 		}
 	}
 	switch {
@@ -240,7 +256,7 @@ func Do(c *http.Client, req *http.Request) (*http.Response, error) {
 		return resp, ue.Err
 	}
 	op := clientOp(req)
-	kind := transportKind(req.Context(), ue.Err)
+	kind := transportKind(req.Context(), nil, ue.Err)
 	if strings.HasPrefix(ue.Err.Error(), op+": ") {
 		// Timeout's flattened text already starts with our operation.
 		return resp, errors.E(kind, ue.Err)
