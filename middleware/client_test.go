@@ -465,3 +465,26 @@ func TestDo(t *testing.T) {
 	resp.Body.Close()
 	http.DefaultClient.CloseIdleConnections()
 }
+
+// roundTripFunc is an http.RoundTripper from a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestTransportLegacyCancel: a request canceled through its (deprecated)
+// Cancel channel, which net/http also uses for Client.Timeout on transports
+// it does not know, is Canceled, not Internal.
+func TestTransportLegacyCancel(t *testing.T) {
+	t.Parallel()
+	rt := middleware.Transport(roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return nil, errors.New("net/http: request canceled")
+	}))
+	cancel := make(chan struct{})
+	close(cancel)
+	req, _ := http.NewRequest(http.MethodGet, "http://payments.internal/x", nil)
+	req.Cancel = cancel //nolint:staticcheck // the deprecated field is the point
+	_, err := rt.RoundTrip(req)
+	if errors.KindOf(err) != errors.Canceled {
+		t.Errorf("KindOf(%v) = %v, want Canceled", err, errors.KindOf(err))
+	}
+}
