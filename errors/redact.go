@@ -23,15 +23,20 @@ var secretPatterns = [...]string{
 	"signature",
 }
 
+// secretsByFirst holds, for each first byte of a pattern, the rests of the
+// patterns that start with it, so that most bytes of a key cost one lookup.
+var secretsByFirst = func() (t [256][]string) {
+	for _, p := range secretPatterns {
+		t[p[0]] = append(t[p[0]], p[1:])
+	}
+	return t
+}()
+
 // isSecretKey reports whether key names a secret. It does not allocate.
 func isSecretKey(key string) bool {
 	for i := 0; i < len(key); i++ {
-		c := lowerASCII(key[i])
-		if isSeparator(c) {
-			continue
-		}
-		for _, p := range secretPatterns {
-			if p[0] == c && matchFrom(key, i+1, p[1:]) {
+		for _, rest := range secretsByFirst[lowerASCII(key[i])] {
+			if matchFrom(key, i+1, rest) {
 				return true
 			}
 		}
