@@ -29,7 +29,7 @@
 //     line is written with the call's context, so the ddx handler joins it to
 //     the span through dd.trace_id and dd.span_id.
 //
-// The health service's methods (/grpc.health.v1.Health/Check and Watch) get
+// The health service's methods (/grpc.health.v1.Health/Check, Watch and List) get
 // no span and no access-log line by default, as HTTP health checks do;
 // [WithUntracedMethods] changes the list.
 //
