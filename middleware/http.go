@@ -368,8 +368,9 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 	if id := r.Header.Get("X-Request-Id"); id != "" {
 		attrs = append(attrs, slog.String(attrHTTPRequestID, id))
 	}
-	attrs = append(attrs, slog.Int64(attrDuration, int64(time.Since(x.start))))
-	logOutcome(ctx, l, level, accessMessage, x.err, attrs)
+	now := time.Now()
+	attrs = append(attrs, slog.Int64(attrDuration, int64(now.Sub(x.start))))
+	logOutcomeAt(ctx, l, now, level, accessMessage, x.err, attrs)
 }
 
 // accessMessage is the message of every access-log line: the attributes say
