@@ -122,6 +122,10 @@ type tree struct {
 	traceID string
 }
 
+// maxViewDepth bounds the drawing's depth: deeper spans are drawn at this
+// depth, so a pathological chain of spans costs linear, not quadratic, output.
+const maxViewDepth = 32
+
 type row struct {
 	span  tracepayload.Span
 	depth int
@@ -156,7 +160,11 @@ func buildTree(spans []tracepayload.Span) *tree {
 		kids := children[s.SpanID]
 		t.rows = append(t.rows, row{span: s, depth: len(last) - 1, last: last, kids: len(kids) > 0})
 		for k, c := range kids {
-			walk(c, append(append([]bool(nil), last...), k == len(kids)-1))
+			next := last
+			if len(last) < maxViewDepth {
+				next = append(append([]bool(nil), last...), k == len(kids)-1)
+			}
+			walk(c, next)
 		}
 	}
 	for k, r := range roots {

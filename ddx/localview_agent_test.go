@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/testagent"
@@ -62,6 +61,7 @@ func TestLocalViewShowsTheRealTracersTraces(t *testing.T) {
 	var view, logs lockedBuffer
 	rt := Start(WithAgentURL(agent.URL()), WithService("users"), WithEnv("dev"), WithLogWriter(&logs),
 		WithLogFormat("text"), WithProfiling(false), WithRuntimeMetrics(false), WithMemoryLimitRatio(0), withViewWriter(&view))
+	<-rt.started // spans started before the tracer is up are not recorded
 	failedRequest()
 	rt.Stop()
 
@@ -78,21 +78,26 @@ func TestLocalViewShowsTheRealTracersTraces(t *testing.T) {
 // told they were lost.
 func TestLocalViewWithoutAgent(t *testing.T) {
 	viewEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
+	// A socket file that does not exist: unlike a closed TCP port, nothing
+	// else on the machine can start listening there during the test.
+	absent := "unix://" + filepath.Join(t.TempDir(), "absent.sock")
 	var view, logs lockedBuffer
 	prev := watchedWriter
 	watchedWriter = func(w io.Writer) bool { return w == io.Writer(&view) }
 	t.Cleanup(func() { watchedWriter = prev })
 
-	rt := Start(WithAgentURL("http://"+addr), WithService("users"), WithLogWriter(&logs), WithLogFormat("json"),
+	rt := Start(WithAgentURL(absent), WithService("users"), WithLogWriter(&logs), WithLogFormat("json"),
 		WithProfiling(false), WithRuntimeMetrics(false), WithMemoryLimitRatio(0), withViewWriter(&view))
+	<-rt.started // spans started before the tracer is up are not recorded
 	failedRequest()
 	rt.Stop()
 
 	out := view.String()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("view:\n%s\nlogs:\n%s", out, logs.String())
+		}
+	})
 	assert.Contains(t, out, "GET /users/{id} (http.request)")
 	assert.Contains(t, out, "2 spans, 2 errors")
 	assert.Contains(t, logs.String(), "showing each finished trace on stderr instead (local trace view)")

@@ -5,9 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -253,7 +253,6 @@ type recordingTransport struct {
 	mu     sync.Mutex
 	bodies []io.ReadCloser
 	reads  [][]byte
-	err    error
 	info   string
 	read   bool // read trace bodies into reads
 }
@@ -261,9 +260,6 @@ type recordingTransport struct {
 func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if rt.err != nil {
-		return nil, rt.err
-	}
 	rt.bodies = append(rt.bodies, req.Body)
 	body := `{"rate_by_service":{}}`
 	if strings.HasSuffix(req.URL.Path, "/info") {
@@ -329,11 +325,9 @@ func TestLocalViewOnTeesPayloads(t *testing.T) {
 
 func TestLocalViewAnswersWhenNoAgent(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
-	u, _ := url.Parse("http://" + addr)
+	// A socket file that does not exist: nothing can listen there meanwhile.
+	u, _ := url.Parse("unix://" + filepath.Join(t.TempDir(), "absent.sock"))
+	const addr = "agent"
 	tr := newAgentTransport(u, time.Second)
 	defer tr.abort()
 	var failures []string
@@ -351,7 +345,7 @@ func TestLocalViewAnswersWhenNoAgent(t *testing.T) {
 	// /info finds no Agent: the auto view turns on, once.
 	for range 2 {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/info", nil)
-		_, err = tr.RoundTrip(req)
+		_, err := tr.RoundTrip(req)
 		require.Error(t, err)
 	}
 	assert.Equal(t, 1, started)
@@ -462,4 +456,17 @@ type nopAgent struct{}
 
 func (nopAgent) RoundTrip(req *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: 200, Body: http.NoBody, Request: req}, nil
+}
+
+func TestLocalViewDeepTraceStaysLinear(t *testing.T) {
+	t.Parallel()
+	const n = 5000
+	chain := make([]tracepayload.Span, n)
+	for i := range chain {
+		chain[i] = tracepayload.Span{Name: "s", TraceID: 1, SpanID: uint64(i + 1), ParentID: uint64(i), Start: t0 + int64(i)}
+	}
+	var out bytes.Buffer
+	(&localView{w: &out, text: true}).show(encodeTraces(t, chain))
+	assert.Equal(t, n+1, strings.Count(out.String(), "\n"), "every span shown")
+	assert.Less(t, out.Len(), n*(maxViewDepth*4+40), "indentation is bounded")
 }
