@@ -1,7 +1,7 @@
 // Step 6: memory, before the out-of-memory alert.
 //
-//	go run ./step6-memory                   # no limit
-//	GOMEMLIMIT=64MiB go run ./step6-memory  # a limit: the GC runs more often
+//	go run ./step6-memory                   # no limit: the GC lets the heap double
+//	GOMEMLIMIT=64MiB go run ./step6-memory  # a limit: the GC aims below it
 //	go tool pprof -top heap.pprof           # who holds the memory?
 //
 // In a container ddx sets GOMEMLIMIT to 90% of the memory limit, so the
@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 
 	"github.com/ddx-go/ddx/ddx"
@@ -33,9 +34,11 @@ func main() {
 	for id := range 200 {
 		handle(id)
 	}
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	slog.Info("memory", "heap.mib", m.HeapAlloc>>20, "gc.runs", m.NumGC)
+	runtime.GC()
+	// What Datadog graphs as runtime.go.metrics.gc_heap_live.bytes and gc_heap_goal.bytes.
+	m := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(m)
+	slog.Info("memory", "heap.live.mib", m[0].Value.Uint64()>>20, "heap.goal.mib", m[1].Value.Uint64()>>20)
 
 	f, _ := os.Create("heap.pprof") // what the profiler sends, as a file
 	pprof.WriteHeapProfile(f)
