@@ -19,7 +19,8 @@ const TagErrorKind = "error.kind"
 // monitor counts them. The others set the flag with error.message (the whole
 // chain), error.type ([errors.TypeName], not *fmt.wrapError) and error.stack:
 // the stack of where the error was created when it carries one, so Error
-// Tracking groups it by its origin rather than by where it was logged.
+// Tracking groups it by its origin rather than by where it was logged, and
+// the stack of the RecordError call for a plain error.
 //
 // A nil span or a nil error does nothing.
 func RecordError(span *tracer.Span, err error) {
@@ -31,14 +32,14 @@ func RecordError(span *tracer.Span, err error) {
 	if kind.Expected() {
 		return
 	}
-	if stack := errors.Stack(err); stack != "" {
-		span.SetTag(ext.Error, true)
-		span.SetTag(ext.ErrorMsg, err.Error())
-		span.SetTag(ext.ErrorStack, stack)
-	} else {
-		// No creation stack: let the tracer record where we are, which is
-		// still better than no stack for Error Tracking.
-		span.SetTag(ext.Error, err)
+	stack := errors.Stack(err)
+	if stack == "" {
+		// A plain error carries no creation stack. Where it is recorded is
+		// the next best thing, and Error Tracking ignores spans without one.
+		stack = errors.Stack(errors.E(err))
 	}
+	span.SetTag(ext.Error, true)
+	span.SetTag(ext.ErrorMsg, err.Error())
+	span.SetTag(ext.ErrorStack, stack)
 	span.SetTag(ext.ErrorType, errors.TypeName(err))
 }
