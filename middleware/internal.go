@@ -3,8 +3,10 @@ package middleware
 // This file holds the unexported helpers shared by every entry point of the
 // package (HTTP server, outbound HTTP client, jobs) and by ddxgrpc through
 // thin copies: the access-log line, the level of an outcome, panic recovery,
-// span error flags and the redaction of header and query names. Names here
-// are stable; other files call them.
+// span error flags and the names of headers that carry credentials. Query
+// strings need no helper: the access log leaves them out, and dd-trace-go's
+// obfuscator redacts them on spans' http.url. Names here are stable; other
+// files call them.
 
 import (
 	"bytes"
@@ -12,8 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
@@ -31,22 +31,15 @@ const (
 	attrHTTPMethod     = "http.method"
 	attrHTTPStatusCode = "http.status_code"
 	attrHTTPURLPath    = "http.url_details.path"
-	attrHTTPURLHost    = "http.url_details.host"
 	attrHTTPRoute      = "http.route"
 	attrHTTPUserAgent  = "http.useragent"
 	attrHTTPRequestID  = "http.request_id"
-	attrHTTPReferer    = "http.referer"
 	attrClientIP       = "network.client.ip"
 	attrDuration       = "duration" // nanoseconds, as Datadog expects
 	// attrError is the key the ddx handler expands into error.kind,
 	// error.message and error.stack.
 	attrError = "error"
 )
-
-// redacted replaces a secret value; the ddx log handler's marker, so log
-// lines read alike whoever redacted them. (Spans' http.url is redacted by
-// dd-trace-go's own obfuscator, which writes "<redacted>".)
-const redacted = redact.Value
 
 // loggerOr returns l, or slog.Default() when l is nil. Resolved per call, not
 // at construction, so a program that sets the default logger after building
@@ -227,85 +220,4 @@ var secretWords = [...]string{
 	"accesskey",
 	"csrf",
 	"xsrf",
-}
-
-// secretValue reports whether a value looks like a credential whatever its
-// name: a bearer/basic scheme or a JWT.
-func secretValue(v string) bool {
-	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
-		return true
-	}
-	if len(v) > 6 && strings.EqualFold(v[:6], "basic ") {
-		return true
-	}
-	return strings.HasPrefix(v, "eyJ") && strings.Count(v, ".") >= 2
-}
-
-// redactHeader returns value, or the redaction marker when the header's
-// name or value looks secret.
-func redactHeader(name, value string) string {
-	if secretName(name) || secretValue(value) {
-		return redacted
-	}
-	return value
-}
-
-// redactQuery returns rawQuery with the value of every parameter whose name
-// or value looks secret replaced by the redaction marker. It returns rawQuery
-// itself, without allocating, when nothing needs redacting.
-func redactQuery(rawQuery string) string {
-	if rawQuery == "" || !queryNeedsRedaction(rawQuery) {
-		return rawQuery
-	}
-	// Rare path: allocating here is fine.
-	pairs := strings.Split(rawQuery, "&")
-	for i, p := range pairs {
-		k, v, _ := strings.Cut(p, "=")
-		if pairSecret(k, v) {
-			pairs[i] = k + "=" + redacted
-		}
-	}
-	return strings.Join(pairs, "&")
-}
-
-func queryNeedsRedaction(rawQuery string) bool {
-	rest := rawQuery
-	for rest != "" {
-		var pair string
-		pair, rest, _ = strings.Cut(rest, "&")
-		k, v, _ := strings.Cut(pair, "=")
-		if pairSecret(k, v) {
-			return true
-		}
-	}
-	return false
-}
-
-// pairSecret judges one raw query pair, decoding it first so that
-// "pass%77ord" or "Bearer+xyz" cannot slip through.
-func pairSecret(k, v string) bool {
-	if strings.ContainsAny(k, "%+") {
-		if u, err := url.QueryUnescape(k); err == nil {
-			k = u
-		}
-	}
-	if strings.ContainsAny(v, "%+") {
-		if u, err := url.QueryUnescape(v); err == nil {
-			v = u
-		}
-	}
-	return secretName(k) || secretValue(v)
-}
-
-// redactURL renders u for a log line or an error message: no user info, and
-// the query redacted. A nil u renders as "".
-func redactURL(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	c := *u
-	c.User = nil
-	c.RawQuery = redactQuery(u.RawQuery)
-	c.ForceQuery = false
-	return c.String()
 }
