@@ -427,9 +427,12 @@ func BenchmarkAgentTransport(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		view *localView
+		rt   func(*agentTransport, *http.Request) (*http.Response, error)
 	}{
-		{"view=off", nil},
-		{"view=on", &localView{w: io.Discard, text: true}},
+		// The transport as it was before the view: no view check at all.
+		{"baseline", nil, func(t *agentTransport, r *http.Request) (*http.Response, error) { return t.roundTrip(r, false) }},
+		{"view=off", nil, (*agentTransport).RoundTrip},
+		{"view=on", &localView{w: io.Discard, text: true}, (*agentTransport).RoundTrip},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			tr := newTestTransport(nopAgent{})
@@ -440,7 +443,7 @@ func BenchmarkAgentTransport(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				req, _ := http.NewRequest(http.MethodPost, "http://agent/v0.4/traces", bytes.NewReader(payload))
-				resp, err := tr.RoundTrip(req)
+				resp, err := bc.rt(tr, req)
 				if err != nil {
 					b.Fatal(err)
 				}

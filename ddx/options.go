@@ -152,11 +152,30 @@ func WithMemoryLimitRatio(ratio float64) Option {
 	return optionFunc(func(c *config) { c.memLimitRatio = ratio })
 }
 
-// WithLocalView switches the local trace view on or off: each finished
-// trace printed as an indented tree of its spans, on stderr, for a person
-// running the service without Datadog (default: DDX_LOCAL_VIEW, else on
-// when DD_ENV is local, development or dev, or when no Agent answers at start
-// and stderr is a terminal; off otherwise). See the package documentation.
+// WithLocalView switches the local trace view on or off. The view shows a
+// person running the service without Datadog what Datadog would show: each
+// finished trace as an indented tree of its spans with durations, HTTP
+// status or gRPC code and errors (kind, type, message), on stderr:
+//
+//	trace 6a0f3c2e00000000a1b2c3d4e5f60718  users  12.4ms  2 spans, 1 error
+//	GET /users/{id} (http.request)  12.4ms  503  ERROR
+//	│ ! Unavailable: users.Get: load user 7: dial tcp 10.0.0.5:5432: connect: connection refused
+//	└─ SELECT users (db.query)  3.10ms  at +300µs
+//
+// It is text when the log format is text or stderr is a terminal, and
+// otherwise one JSON object per trace (a log line with status INFO, the
+// trace's dd.trace_id and its spans), so that stdout and stderr both stay
+// one JSON object per line for a log collector.
+//
+// The spans are those the tracer sends to the Agent, decoded on their way
+// there; when no Agent can be reached, ddx answers the tracer in the
+// Agent's place, so nothing is reported lost for traces the view showed.
+// While the view is on, the tracer is kept on the v0.4 trace protocol and
+// sends unsampled traces too, so the view sees every trace.
+//
+// Default: DDX_LOCAL_VIEW (true or false), else on when DD_ENV is local,
+// development or dev, or when no Agent can be dialled and stderr is a
+// terminal; off otherwise. Off, it costs nothing: no payload is read.
 func WithLocalView(on bool) Option {
 	return optionFunc(func(c *config) {
 		if on {
