@@ -12,7 +12,7 @@ import (
 // per outage kind. The default keeps `go test ./...` quick; the figures in
 // the README come from a run of several minutes:
 //
-//	go test ./reliability -run Soak -soak 3m -v
+//	go test ./reliability -run Memory -soak 3m -v
 var soak = flag.Duration("soak", 4*time.Second, "duration of each Agent outage in the memory soak test")
 
 // TestMain fails the package if any goroutine outlives its tests: the

@@ -1,6 +1,7 @@
 package reliability_test
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"testing"
@@ -29,12 +30,14 @@ type heapSample struct {
 // at least the 10 s request timeout plus a flush when the run is long
 // enough, at most a third of it), the highest sample of the second half
 // must stay within 25% (plus 4 MiB for GC noise) of the highest of the
-// first half, and the heap must never
-// grow past 64 MiB over the baseline. Goroutines must level off the same way.
+// first half. Goroutines must level off the same way. The level itself
+// depends on the request rate: with a hanging Agent it is about 10 s worth
+// of spans (see the README's Reliability section); 256 MiB over the
+// baseline is a backstop against runaway growth in short runs.
 //
 // By default each outage lasts a few seconds; -soak sets it:
 //
-//	go test ./reliability -run Soak -soak 3m -v
+//	go test ./reliability -run Memory -soak 3m -v
 func TestMemoryBoundedDuringAgentOutage(t *testing.T) {
 	outages := []agentFault{agentFaults[0], agentFaults[1]} // refuses, hangs
 	for _, f := range outages {
@@ -90,7 +93,7 @@ func TestMemoryBoundedDuringAgentOutage(t *testing.T) {
 				f.name, *soak, res.requests, float64(res.requests)/soak.Seconds(), mib(base.heap), mib(peak),
 				warm, mib(early.heap), mib(late.heap), earlyG, lateG)
 
-			assert.Less(t, peak, base.heap+64<<20, "the heap grew by more than 64 MiB during the outage")
+			assert.Less(t, peak, base.heap+256<<20, "the heap grew by more than 256 MiB during the outage")
 			if early.heap == 0 || late.heap == 0 {
 				t.Fatalf("too few samples (%d) to compare", len(samples))
 			}
@@ -105,7 +108,31 @@ func sampleHeap(at time.Duration) heapSample {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return heapSample{at: at, heap: m.HeapAlloc, goroutines: runtime.NumGoroutine()}
+	return heapSample{at: at, heap: m.HeapAlloc, goroutines: serviceGoroutines()}
+}
+
+// serviceGoroutines counts goroutines, leaving out the test Agent's
+// handlers: a hanging Agent's handler never learns that the client gave up
+// (net/http notices a closed connection only once the request body is
+// read, and a hanging Agent reads nothing), so those pile up in the test
+// process; a real Agent is another process.
+func serviceGoroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	n := 0
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		if !bytes.Contains(g, []byte("internal/testagent.(*Agent).handle")) {
+			n++
+		}
+	}
+	return n
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
