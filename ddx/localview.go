@@ -192,13 +192,14 @@ func buildTree(spans []tracepayload.Span) *tree {
 
 // writeText writes the tree for a person:
 //
-//	trace 6a0f3c2e00000000a1b2c3d4e5f60718  users  12.4ms  3 spans, 1 error
+//	17:27:55.818 trace 6a0f3c2e00000000a1b2c3d4e5f60718  users  12.4ms  3 spans, 1 error
 //	GET /users/{id} (http.request)  12.4ms  503  ERROR
 //	│ ! Unavailable *errors.Error: users.Get: load user 7: connection refused
 //	├─ SELECT users (db.query)  3.1ms  at +0.3ms
 //	└─ POST /charge (http.request, payments)  8.0ms  at +4.0ms  503
 func (t *tree) writeText(b *bytes.Buffer) {
-	fmt.Fprintf(b, "trace %s  %s  %s  %s\n", t.traceID, t.service, formatDuration(t.end-t.start), t.counts())
+	fmt.Fprintf(b, "%s trace %s  %s  %s  %s\n", time.Unix(0, t.start).Format("15:04:05.000"),
+		t.traceID, t.service, formatDuration(t.end-t.start), t.counts())
 	for _, r := range t.rows {
 		s := r.span
 		indent := r.indent()
@@ -213,9 +214,13 @@ func (t *tree) writeText(b *bytes.Buffer) {
 		}
 		if s.Error != 0 {
 			b.WriteString("  ERROR")
+		} else if k := s.Meta["error.kind"]; k != "" {
+			// An expected outcome (a 404, a canceled request): named, not
+			// flagged, as Datadog does not count it as an error either.
+			b.WriteString("  " + k)
 		}
 		b.WriteByte('\n')
-		if msg := errorSummary(s); msg != "" {
+		if msg := errorSummary(s); msg != "" && (s.Error != 0 || msg != s.Meta["error.kind"]) {
 			b.WriteString(r.continuation())
 			b.WriteString("! " + msg + "\n")
 		}

@@ -67,7 +67,7 @@ func TestLocalViewShowsTheRealTracersTraces(t *testing.T) {
 
 	agent.WaitFor(t, 5*time.Second, func(s []testagent.Span) bool { return len(s) >= 2 })
 	out := view.String()
-	assert.Regexp(t, `(?m)^trace [0-9a-f]{32}  users  \S+  2 spans, 2 errors$`, out)
+	assert.Regexp(t, `(?m)^\d\d:\d\d:\d\d\.\d{3} trace [0-9a-f]{32}  users  \S+  2 spans, 2 errors$`, out)
 	assert.Regexp(t, `(?m)^GET /users/\{id\} \(http\.request\)  \S+  503  ERROR$`, out)
 	assert.Contains(t, out, "│ ! Unavailable: users.Get: load user 7: connection refused")
 	assert.Regexp(t, `(?m)^└─ SELECT users \(db\.query\)  \S+  at \+\S+  ERROR$`, out)

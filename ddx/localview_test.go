@@ -81,16 +81,23 @@ func TestLocalViewText(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	v := &localView{w: &out, text: true}
-	v.show(encodeTraces(t, sampleTrace(), []tracepayload.Span{{Name: "job.run", Resource: "sync", TraceID: 7, SpanID: 9, Start: t0, Duration: 850}}))
-	want := `trace 0123456789abcdef00000000000000aa  users  12.4ms  4 spans, 2 errors
+	v.show(encodeTraces(t, sampleTrace(),
+		[]tracepayload.Span{{Name: "job.run", Resource: "sync", TraceID: 7, SpanID: 9, Start: t0, Duration: 850}},
+		// An expected outcome: named, not flagged.
+		[]tracepayload.Span{{Name: "http.request", Resource: "GET /users/{id}", Service: "web", TraceID: 8, SpanID: 10, Start: t0, Duration: 1_000_000,
+			Meta: map[string]string{"http.status_code": "404", "error.kind": "NotFound"}}}))
+	at := time.Unix(0, t0).Format("15:04:05.000")
+	want := at + ` trace 0123456789abcdef00000000000000aa  users  12.4ms  4 spans, 2 errors
 GET /users/{id} (http.request)  12.4ms  503  ERROR
 │ ! Unavailable *errors.Error: users.Get: load user 7: dial tcp 10.0.0.5:5432: connect: connection refused
 ├─ SELECT users (db.query)  3.10ms  at +300µs
 │  └─ pgx.connect  1.00ms  at +400µs  ERROR
 │       ! *net.OpError: dial tcp 10.0.0.5:5432: connect: connection refused
 └─ POST /charge (http.request, payments)  8.00ms  at +4.00ms  503
-trace 00000000000000000000000000000007    850ns  1 span
+` + at + ` trace 00000000000000000000000000000007    850ns  1 span
 sync (job.run)  850ns
+` + at + ` trace 00000000000000000000000000000008  web  1.00ms  1 span
+GET /users/{id} (http.request)  1.00ms  404  NotFound
 `
 	assert.Equal(t, want, out.String())
 }
