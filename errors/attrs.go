@@ -120,7 +120,7 @@ func LogValue(err error) slog.Value {
 		group = append(group, slog.String(KeyStack, stack))
 	}
 	for i, a := range attrs {
-		if a.Equal(slog.Attr{}) || a.Key == KeyKind || a.Key == KeyMessage || a.Key == KeyStack || seenKey(attrs[:i], a.Key) {
+		if isEmptyAttr(a) || a.Key == KeyKind || a.Key == KeyMessage || a.Key == KeyStack || seenKey(attrs[:i], a.Key) {
 			continue
 		}
 		group = append(group, redactAttr(a))
@@ -146,19 +146,27 @@ func seenKey(attrs []slog.Attr, key string) bool {
 // of groups, including groups that a slog.LogValuer resolves to. It
 // allocates only when a group holds something to replace.
 func redactAttr(a slog.Attr) slog.Attr {
+	r, _ := redactAttrChanged(a)
+	return r
+}
+
+// redactAttrChanged is redactAttr, also reporting whether it replaced
+// anything. (slog.Value.Equal cannot tell: it panics on values such as
+// slices.)
+func redactAttrChanged(a slog.Attr) (slog.Attr, bool) {
 	if isSecretKey(a.Key) {
-		return slog.String(a.Key, redacted)
+		return slog.String(a.Key, redacted), true
 	}
 	if a.Value.Kind() == slog.KindLogValuer {
 		a.Value = a.Value.Resolve()
 	}
 	if a.Value.Kind() != slog.KindGroup {
-		return a
+		return a, false
 	}
 	g := a.Value.Group()
 	for i, m := range g {
-		r := redactAttr(m)
-		if r.Equal(m) {
+		r, changed := redactAttrChanged(m)
+		if !changed {
 			continue
 		}
 		out := make([]slog.Attr, len(g))
@@ -167,9 +175,15 @@ func redactAttr(a slog.Attr) slog.Attr {
 		for j := i + 1; j < len(g); j++ {
 			out[j] = redactAttr(g[j])
 		}
-		return slog.Attr{Key: a.Key, Value: slog.GroupValue(out...)}
+		return slog.Attr{Key: a.Key, Value: slog.GroupValue(out...)}, true
 	}
-	return a
+	return a, false
+}
+
+// isEmptyAttr reports whether a is the zero Attr, which slog handlers leave
+// out. It does not compare values: that panics on some.
+func isEmptyAttr(a slog.Attr) bool {
+	return a.Key == "" && a.Value.Kind() == slog.KindAny && a.Value.Any() == nil
 }
 
 // appendTextAttrs appends " [k=v ...]" with the attributes of e and of the
@@ -179,7 +193,7 @@ func appendTextAttrs(b []byte, e *Error) []byte {
 	depth := 0
 	for cur := e; cur != nil && depth < maxChain; depth++ {
 		for i, a := range cur.Attrs {
-			if a.Equal(slog.Attr{}) || seenKey(cur.Attrs[:i], a.Key) || seenInLayers(e, cur, a.Key) {
+			if isEmptyAttr(a) || seenKey(cur.Attrs[:i], a.Key) || seenInLayers(e, cur, a.Key) {
 				continue
 			}
 			before := len(b)
@@ -235,7 +249,7 @@ func appendTextAttr(b []byte, prefix string, a slog.Attr) []byte {
 	if v.Kind() == slog.KindGroup {
 		first := true
 		for _, m := range v.Group() {
-			if m.Equal(slog.Attr{}) {
+			if isEmptyAttr(m) {
 				continue
 			}
 			before := len(b)

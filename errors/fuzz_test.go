@@ -33,7 +33,7 @@ func fuzzArgs(sel []byte, op, msg, key string, n int64, prev error) []any {
 		case 4:
 			a = slog.Int64(key, n)
 		case 5:
-			a = []slog.Attr{slog.Group(key, slog.String(msg, key)), {}}
+			a = []slog.Attr{slog.Group(key, slog.String(msg, key), slog.Any("s", []string{msg})), {}}
 		case 6:
 			a = io.EOF
 		case 7:

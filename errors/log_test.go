@@ -205,3 +205,24 @@ func TestLogValueResolvesAndInlines(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", text, want)
 	}
 }
+
+// TestUncomparableValues logs values that slog.Value.Equal panics on.
+func TestUncomparableValues(t *testing.T) {
+	t.Parallel()
+	err := errors.E("x", slog.Any("ids", []int{1, 2}),
+		slog.Group("g", slog.Any("m", map[string]int{"a": 1}), slog.Any("ids", []int{3})),
+		slog.Group("h", slog.Any("ids", []int{4}), slog.String("token", "t")))
+	got := logJSON(t, err)
+	delete(got, "stack")
+	want := map[string]any{
+		"kind": "Internal", "message": "x", "ids": []any{1.0, 2.0},
+		"g": map[string]any{"m": map[string]any{"a": 1.0}, "ids": []any{3.0}},
+		"h": map[string]any{"ids": []any{4.0}, "token": "[REDACTED]"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("error object =\n%v\nwant\n%v", got, want)
+	}
+	if text, want := err.Error(), `x [ids="[1 2]" g.m="map[a:1]" g.ids="[3]" h.ids="[4]" h.token=[REDACTED]]`; text != want {
+		t.Errorf("Error() = %q, want %q", text, want)
+	}
+}
