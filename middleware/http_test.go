@@ -281,6 +281,29 @@ func TestWrapPanicKeepsValueAndStack(t *testing.T) {
 	assert.Contains(t, span.Tag(ext.ErrorStack), "testMux")
 }
 
+func TestWrapPanicWithAnExpectedKindIsStillInternal(t *testing.T) {
+	// A NotFound or a context.Canceled that is panicked rather than returned
+	// is a bug: 500, ERROR and an error span, not a quiet 404 or 499.
+	for _, v := range []any{errors.E(errors.NotFound, "user 7 not found"), context.Canceled} {
+		mt := mocktracer.Start()
+		logs := &httpLogs{}
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /p", func(http.ResponseWriter, *http.Request) { panic(v) })
+		rec := httptest.NewRecorder()
+		middleware.Wrap(mux, middleware.WithLogger(slog.New(logs))).ServeHTTP(rec, httptest.NewRequest("GET", "/p", nil))
+
+		assert.Equal(t, http.StatusInternalServerError, rec.Code, "%v", v)
+		assert.NotContains(t, rec.Body.String(), "user 7", "the panic's text stays inside")
+		lines := logs.Lines()
+		require.Len(t, lines, 1)
+		assert.Equal(t, slog.LevelError, lines[0].Level)
+		span := mt.FinishedSpans()[0]
+		assert.Equal(t, "Internal", span.Tag("error.kind"))
+		assert.Contains(t, span.Tag(ext.ErrorMsg), fmt.Sprint(v))
+		mt.Stop()
+	}
+}
+
 func TestWrapErrAbortHandlerIsRepanicked(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()

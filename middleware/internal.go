@@ -126,11 +126,21 @@ func clientGone(ctx context.Context) bool {
 // panicError turns a recovered panic value into an Internal error whose
 // stack is the panicking goroutine's, including the frame that panicked.
 // Call it directly from the deferred function that recovered.
+//
+// A panic is Internal whatever it carries: an error of an expected kind
+// (errors.E(errors.NotFound, ...), context.Canceled) that is panicked rather
+// than returned is a bug, and the innermost-kind rule would otherwise answer
+// it with a 404 or a 499 and no span error. Such an error is kept as text.
 func panicError(p any) error {
-	if err, ok := p.(error); ok {
+	err, ok := p.(error)
+	switch {
+	case ok && errors.KindOf(err) == errors.Internal:
 		return errors.E(errors.Internal, errors.Op("panic"), err)
+	case ok:
+		return errors.E(errors.Internal, errors.Op("panic"), err.Error())
+	default:
+		return errors.E(errors.Internal, errors.Op("panic"), fmt.Sprint(p))
 	}
-	return errors.E(errors.Internal, errors.Op("panic"), fmt.Sprint(p))
 }
 
 // isAbort reports whether a recovered value is http.ErrAbortHandler, the

@@ -10,7 +10,6 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/instrumentation"
 
 	"github.com/ddx-go/ddx/ddx"
-	"github.com/ddx-go/ddx/errors"
 )
 
 // Span and log names of a job run.
@@ -112,23 +111,11 @@ func (c *config) runJob(ctx context.Context, name string, fn func(context.Contex
 	span, ctx := tracer.StartSpanFromContext(ctx, jobOperation, opts...)
 	defer func() {
 		if p := recover(); p != nil {
-			err = jobPanicError(p)
+			err = panicError(p)
 		}
 		c.finishJob(ctx, span, name, start, err)
 	}()
 	return fn(ctx)
-}
-
-// jobPanicError is panicError, made Internal whatever the panic carried:
-// a panic is a bug, but KindOf lets the innermost kind win, so a panic with
-// an error of an expected kind (a NotFound, a context.Canceled) would read
-// as that kind; of such an error only the text is kept. Like panicError it
-// must be called from the deferred function that recovered, for the stack.
-func jobPanicError(p any) error {
-	if err, ok := p.(error); ok && errors.KindOf(err) != errors.Internal {
-		return errors.E(errors.Internal, errors.Op("panic"), err.Error())
-	}
-	return panicError(p)
 }
 
 // finishJob records err on the span, writes the job's log line, then
