@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ import (
 // panics and ends its output with a newline.
 func FuzzHandler(f *testing.F) {
 	f.Add("key", "value", "group", int64(1), 1.5, true, uint8(0))
-	f.Add("password", "hunter2", "auth", int64(-7), -0.0, false, uint8(0xff))
+	f.Add("password", "hunter2", "auth", int64(-7), math.Copysign(0, -1), false, uint8(0xff))
 	f.Add("", "", "", int64(0), 1e300, true, uint8(5))
 	f.Add("k\"\\\n", "\xff\xfe", "\u2028", int64(1<<62), 3.0, false, uint8(3))
 	f.Add("message", "timestamp", "status", int64(42), 0.1, true, uint8(6))

@@ -647,11 +647,11 @@ func TestHandlerNilContext(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
 	h := NewHandler(&buf, nil)
-	//nolint:staticcheck // a nil context is what is being tested
+	//lint:ignore SA1012 a nil context is what is being tested
 	if err := h.Handle(nil, slog.NewRecord(time.Now(), slog.LevelInfo, "m", 0)); err != nil {
 		t.Fatal(err)
 	}
-	//nolint:staticcheck
+	//lint:ignore SA1012 a nil context is what is being tested
 	if err := newTextHandler(&buf, nil).Handle(nil, slog.NewRecord(time.Now(), slog.LevelInfo, "m", 0)); err != nil {
 		t.Fatal(err)
 	}

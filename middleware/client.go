@@ -145,6 +145,7 @@ func (c *classifier) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	err = errors.E(
 		errors.Op(clientOp(r)),
+		//lint:ignore SA1019 callers may still cancel through the deprecated field
 		transportKind(ctx, r.Cancel, err),
 		err,
 		slog.Duration(attrDuration, time.Since(start)),

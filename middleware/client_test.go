@@ -482,7 +482,8 @@ func TestTransportLegacyCancel(t *testing.T) {
 	cancel := make(chan struct{})
 	close(cancel)
 	req, _ := http.NewRequest(http.MethodGet, "http://payments.internal/x", nil)
-	req.Cancel = cancel //nolint:staticcheck // the deprecated field is the point
+	//lint:ignore SA1019 the deprecated field is the point
+	req.Cancel = cancel
 	_, err := rt.RoundTrip(req)
 	if errors.KindOf(err) != errors.Canceled {
 		t.Errorf("KindOf(%v) = %v, want Canceled", err, errors.KindOf(err))

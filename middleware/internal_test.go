@@ -156,7 +156,8 @@ func TestInternalClientGone(t *testing.T) {
 	assert.False(t, clientGone(ctx))
 	cancel()
 	assert.True(t, clientGone(ctx))
-	assert.False(t, clientGone(nil)) //nolint:staticcheck // nil ctx must not crash
+	//lint:ignore SA1012 nil ctx must not crash
+	assert.False(t, clientGone(nil))
 	dctx, dcancel := context.WithTimeout(context.Background(), 0)
 	defer dcancel()
 	<-dctx.Done()

@@ -168,7 +168,8 @@ func TestRunJobIsChildOfCaller(t *testing.T) {
 		t.Errorf("service = %q", got)
 	}
 	// nil ctx is tolerated.
-	if err := middleware.RunJob(nil, "nil ctx", func(context.Context) error { return nil }, //nolint:staticcheck // on purpose
+	//lint:ignore SA1012 on purpose
+	if err := middleware.RunJob(nil, "nil ctx", func(context.Context) error { return nil },
 		middleware.WithLogger(slog.New(&httpLogs{}))); err != nil {
 		t.Error(err)
 	}
