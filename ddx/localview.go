@@ -60,13 +60,17 @@ func (s viewSetting) String() string {
 	}
 }
 
-// localEnv reports whether DD_ENV names a developer's machine.
-func localEnv(env string) bool {
+// devEnv reports whether DD_ENV names a developer's machine ("local") or a
+// development environment ("development", "dev"), which may be a laptop or
+// a shared cluster.
+func devEnv(env string) (local, dev bool) {
 	switch strings.ToLower(env) {
-	case "local", "development", "dev":
-		return true
+	case "local":
+		return true, true
+	case "development", "dev":
+		return false, true
 	}
-	return false
+	return false, false
 }
 
 // localView renders traces to w. Its methods are safe for concurrent use.
@@ -461,12 +465,14 @@ func (c *config) newLocalView() (v *localView, now bool) {
 	}
 	watched := watchedWriter(w)
 	v = &localView{w: w, text: c.logFormat == "text" || watched, service: c.service, env: c.env, version: c.version}
+	local, dev := devEnv(c.env)
 	switch {
-	case c.localView == viewOn, localEnv(c.env):
+	case c.localView == viewOn, local, dev && watched:
 		return v, true
-	case watched:
-		// A person runs the service in a terminal: if there is no Agent,
-		// the view is the only place the traces can be seen.
+	case dev, watched:
+		// With no Agent the view is the only place the traces can be
+		// seen. A shared dev cluster with an Agent and no terminal keeps
+		// the view off: its stderr is collected as logs.
 		return v, false
 	}
 	return nil, false

@@ -59,7 +59,7 @@ func TestLocalViewShowsTheRealTracersTraces(t *testing.T) {
 	viewEnv(t)
 	agent := testagent.Start(t)
 	var view, logs lockedBuffer
-	rt := Start(WithAgentURL(agent.URL()), WithService("users"), WithEnv("dev"), WithLogWriter(&logs),
+	rt := Start(WithAgentURL(agent.URL()), WithService("users"), WithEnv("local"), WithLogWriter(&logs),
 		WithLogFormat("text"), WithProfiling(false), WithRuntimeMetrics(false), WithMemoryLimitRatio(0), withViewWriter(&view))
 	<-rt.started // spans started before the tracer is up are not recorded
 	failedRequest()

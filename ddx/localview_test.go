@@ -214,8 +214,12 @@ func TestLocalViewSetting(t *testing.T) {
 		{"no env, a person watches", nil, nil, true, "auto", true},
 		{"prod, a person watches", map[string]string{"DD_ENV": "prod"}, nil, true, "auto", true},
 		{"DD_ENV=local", map[string]string{"DD_ENV": "local"}, nil, false, "now", false},
-		{"DD_ENV=Development", map[string]string{"DD_ENV": "Development"}, nil, false, "now", false},
-		{"DD_ENV=dev, text logs", map[string]string{"DD_ENV": "dev", "DDX_LOG_FORMAT": "text"}, nil, false, "now", true},
+		{"DD_ENV=LOCAL", map[string]string{"DD_ENV": "LOCAL"}, nil, false, "now", false},
+		// A dev environment may be a shared cluster whose stderr is
+		// collected: on at once only with a person watching.
+		{"DD_ENV=dev, watched", map[string]string{"DD_ENV": "dev"}, nil, true, "now", true},
+		{"DD_ENV=Development, not watched", map[string]string{"DD_ENV": "Development"}, nil, false, "auto", false},
+		{"DD_ENV=dev, text logs", map[string]string{"DD_ENV": "dev", "DDX_LOG_FORMAT": "text"}, nil, false, "auto", true},
 		{"DDX_LOCAL_VIEW=true", map[string]string{"DD_ENV": "prod", "DDX_LOCAL_VIEW": "true"}, nil, false, "now", false},
 		{"DDX_LOCAL_VIEW=false beats DD_ENV", map[string]string{"DD_ENV": "dev", "DDX_LOCAL_VIEW": "false"}, nil, true, "off", false},
 		{"option beats variable", map[string]string{"DDX_LOCAL_VIEW": "false"}, []Option{WithLocalView(true)}, false, "now", false},

@@ -173,9 +173,13 @@ func WithMemoryLimitRatio(ratio float64) Option {
 // While the view is on, the tracer is kept on the v0.4 trace protocol and
 // sends unsampled traces too, so the view sees every trace.
 //
-// Default: DDX_LOCAL_VIEW (true or false), else on when DD_ENV is local,
-// development or dev, or when no Agent can be dialled and stderr is a
-// terminal; off otherwise. Off, it costs nothing: no payload is read.
+// Default: DDX_LOCAL_VIEW (true or false); else on when DD_ENV is local, or
+// is development or dev and stderr is a terminal; else, when DD_ENV is
+// development or dev or stderr is a terminal, on from the moment the Agent
+// cannot be dialled; off otherwise. So a shared dev cluster with an Agent
+// and collected stderr does not get it, nor does production, where stderr
+// is not a terminal, unless asked. Off, it costs nothing: no payload is
+// read.
 func WithLocalView(on bool) Option {
 	return optionFunc(func(c *config) {
 		if on {

@@ -158,6 +158,7 @@ func TestFailureMessagesListWhatWasSeen(t *testing.T) {
 			name: "no such span",
 			do: func(rec *ddxtest.Recorder, tb testing.TB) {
 				tracer.StartSpan("web.request", tracer.ResourceName("GET /a")).Finish()
+				settle(rec, tb)
 				rec.RequireSpan(tb, ddxtest.Resource("GET /a"), ddxtest.IsError())
 			},
 			want: []string{`no span matched Resource("GET /a"), IsError() within 300ms; 1 spans received`,
@@ -194,6 +195,7 @@ func TestFailureMessagesListWhatWasSeen(t *testing.T) {
 			name: "too few spans",
 			do: func(rec *ddxtest.Recorder, tb testing.TB) {
 				tracer.StartSpan("only").Finish()
+				settle(rec, tb)
 				rec.WaitSpans(tb, 2)
 			},
 			want: []string{"WaitSpans: 1 spans received within 300ms, want at least 2", "only"},
@@ -235,6 +237,15 @@ func TestFailureMessagesListWhatWasSeen(t *testing.T) {
 			assert.NotContains(t, got, "did not fail")
 		})
 	}
+}
+
+// settle waits, with the default timeout, until the spans finished so far
+// have arrived, so that a failure message lists them even on a slow
+// machine; then it restores the test's short timeout.
+func settle(rec *ddxtest.Recorder, tb testing.TB) {
+	rec.SetTimeout(0)
+	rec.Flush(tb)
+	rec.SetTimeout(300 * time.Millisecond)
 }
 
 func TestStartRefusesMisuse(t *testing.T) {

@@ -3,6 +3,7 @@ package ddxtest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,7 +42,8 @@ func spanOf(s tracepayload.Span) Span {
 		Name: s.Name, Service: s.Service, Resource: s.Resource, Type: s.Type,
 		TraceID: s.TraceID128(), SpanID: s.SpanID, ParentID: s.ParentID,
 		Start: time.Unix(0, s.Start), Duration: time.Duration(s.Duration),
-		Error: s.Error != 0, Meta: s.Meta, Metrics: s.Metrics,
+		// Copies: a test that edits a span must not edit what the Agent holds.
+		Error: s.Error != 0, Meta: maps.Clone(s.Meta), Metrics: maps.Clone(s.Metrics),
 	}
 }
 
