@@ -99,7 +99,9 @@ func stackOf(err error, depth int) []uintptr {
 // It is the stack recorded by [E] for the deepest *Error in err's chain that
 // has one (seeing through fmt.Errorf's %w and [Join]); "" when there is none,
 // as for errors from [New] or the standard library. Frames of the runtime
-// itself are left out. Formatting happens here, on demand.
+// itself are left out, and so are the frames of the code that recovered from
+// a panic when err was created while recovering: the stack then starts at
+// the panic site. Formatting happens here, on demand.
 func Stack(err error) string {
 	pcs := stackOf(err, 0)
 	if len(pcs) == 0 {
@@ -110,6 +112,11 @@ func Stack(err error) string {
 	frames := runtime.CallersFrames(pcs)
 	for {
 		f, more := frames.Next()
+		if f.Function == "runtime.gopanic" {
+			// Created while recovering from a panic: the frames so far are
+			// the recovering code; the panic site is what the reader wants.
+			b.Reset()
+		}
 		if f.Function != "" && !strings.HasPrefix(f.Function, "runtime.") {
 			if b.Len() > 0 {
 				b.WriteByte('\n')

@@ -152,3 +152,29 @@ func TestStackDepthBounded(t *testing.T) {
 		t.Errorf("deep stack does not start at the innermost frame:\n%s", st[:min(len(st), 200)])
 	}
 }
+
+func TestStackOfAnErrorMadeWhileRecoveringStartsAtThePanic(t *testing.T) {
+	var err error
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				err = recoverInto(p)
+			}
+		}()
+		panicHere()
+	}()
+	st := errors.Stack(err)
+	first, _, _ := strings.Cut(st, "\n")
+	if !strings.HasSuffix(first, ".panicHere") {
+		t.Fatalf("the stack should start at the panic site, got:\n%s", st)
+	}
+	if strings.Contains(st, "recoverInto") {
+		t.Fatalf("the recovering frames should be left out:\n%s", st)
+	}
+}
+
+//go:noinline
+func recoverInto(p any) error { return errors.E(errors.Internal, errors.Op("panic"), fmt.Sprint(p)) }
+
+//go:noinline
+func panicHere() { panic("boom") }
