@@ -72,6 +72,7 @@ func Start(opts ...Option) *Runtime {
 	r.transport = newAgentTransport(cfg.agentURL, cfg.infoTimeout)
 	r.transport.delivered = tl.recovered
 	r.transport.failed = tl.requestFailed
+	tl.viewOn = func() bool { return r.transport.view.Load() != nil }
 	viewState := r.setUpLocalView()
 
 	go r.startDatadog()

@@ -30,6 +30,10 @@ type tracerLogger struct {
 	lastSum time.Time // when the outage was last explained or summarised
 	held    int       // agent messages not shown since lastSum
 	lost    int       // traces the tracer reported lost during this outage
+
+	// viewOn, when set, reports whether the local trace view is showing
+	// traces, in which case they are not all lost to the person watching.
+	viewOn func() bool
 }
 
 const summaryEvery = time.Minute
@@ -89,9 +93,13 @@ func (t *tracerLogger) trouble(cause, msg string) {
 
 	switch {
 	case first:
+		local := ""
+		if t.viewOn != nil && t.viewOn() {
+			local = "Meanwhile each trace is printed on stderr by the local trace view. "
+		}
 		t.logger.LogAttrs(context.Background(), slog.LevelWarn,
 			"Datadog Agent not reachable at "+t.agent+" ("+cause+"): traces, profiles and runtime metrics are dropped until it is. "+
-				"The service itself is not affected. To fix: run the Datadog Agent there, or point DD_AGENT_HOST or DD_TRACE_AGENT_URL at it; "+
+				local+"The service itself is not affected. To fix: run the Datadog Agent there, or point DD_AGENT_HOST or DD_TRACE_AGENT_URL at it; "+
 				"to run without Datadog, set DD_TRACE_ENABLED=false and DD_PROFILING_ENABLED=false. Repeats are summarised once a minute.",
 			slog.String("agent.url", t.agent), slog.String("error.message", msg))
 	case due:

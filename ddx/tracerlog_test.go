@@ -113,3 +113,20 @@ func TestAgentTroubleCauses(t *testing.T) {
 		assert.Contains(t, cause, tc.cause, tc.msg)
 	}
 }
+
+func TestAgentTroubleMentionsTheLocalView(t *testing.T) {
+	t.Parallel()
+	for _, on := range []bool{false, true} {
+		var buf bytes.Buffer
+		tl, _ := newTestTracerLogger(&buf)
+		tl.viewOn = func() bool { return on }
+		tl.requestFailed("GET /info", errors.New("dial tcp 127.0.0.1:8126: connect: connection refused"))
+		lines := decodeLines(t, buf.Bytes())
+		require.Len(t, lines, 1)
+		if on {
+			assert.Contains(t, lines[0]["message"], "printed on stderr by the local trace view")
+		} else {
+			assert.NotContains(t, lines[0]["message"], "local trace view")
+		}
+	}
+}
