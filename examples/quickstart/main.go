@@ -6,7 +6,7 @@
 //	PORT=9000 DD_SERVICE=shop DD_ENV=dev go run ./examples/quickstart
 //
 // It works without a Datadog Agent: spans are then dropped, and one log line
-// says so. Try:
+// says so (with DD_ENV=local each trace is printed on stderr instead). Try:
 //
 //	curl -i localhost:8080/hello
 //	curl -i localhost:8080/users/1     # 200, a JSON user
@@ -175,7 +175,9 @@ func paymentStatus(ctx context.Context, orderID string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	resp, err := payments.Do(req)
+	// middleware.Do is payments.Do without net/http's *url.Error, which
+	// would repeat the whole URL (query string and all) in the error text.
+	resp, err := middleware.Do(payments, req)
 	if err != nil {
 		return "", err // already an Unavailable error naming the call
 	}
