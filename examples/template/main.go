@@ -1,5 +1,5 @@
-// Command template is a Go service started from the ddx golden-path
-// template: traces, profiles, runtime metrics and trace-correlated JSON logs
+// This program is a Go service started from the ddx golden-path template
+// (see README.md): traces, profiles, runtime metrics and trace-correlated JSON logs
 // from one line, an HTTP server that shuts down gracefully, a background
 // job, and the files to ship it (Dockerfile, deploy/).
 //
