@@ -1,7 +1,7 @@
 // This program is a Go service started from the ddx golden-path template
-// (see README.md): traces, profiles, runtime metrics and trace-correlated JSON logs
-// from one line, an HTTP server that shuts down gracefully, a background
-// job, and the files to ship it (Dockerfile, deploy/).
+// (see README.md): traces, profiles, runtime metrics and trace-correlated
+// JSON logs from one line, an HTTP server that shuts down gracefully, a
+// background job, and the files to ship it (Dockerfile, deploy/).
 //
 //	go run .                          # serves on :8080
 //	curl -i localhost:8080/items/1    # 200
@@ -61,8 +61,8 @@ func start() int {
 // shuts down: /readyz fails at once so the load balancer stops sending
 // requests, the server keeps answering for cfg.drainDelay while that
 // propagates, then stops accepting connections and waits up to
-// cfg.shutdownTimeout for the requests in flight. The job's context is
-// canceled and run waits for the run in progress.
+// cfg.shutdownTimeout for the requests in flight. If the server fails
+// instead, run returns its error. Either way the job is stopped first.
 func run(ctx context.Context, cfg config, ln net.Listener, svc *service) error {
 	srv := &http.Server{
 		Handler:           svc.handler(),
@@ -71,11 +71,15 @@ func run(ctx context.Context, cfg config, ln net.Listener, svc *service) error {
 		ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
 	}
 
+	// The job stops when run returns, whatever the reason, and run waits for
+	// the run in progress: nothing of the service outlives run.
 	jobCtx, stopJob := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopJob()
 	var jobs sync.WaitGroup
 	jobs.Go(func() { _ = middleware.Every(jobCtx, cfg.jobInterval, "items.refresh", svc.refresh) })
-	defer jobs.Wait()
+	defer func() {
+		stopJob()
+		jobs.Wait()
+	}()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -98,7 +102,6 @@ func run(ctx context.Context, cfg config, ln net.Listener, svc *service) error {
 	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}
-	stopJob()
 	if err != nil {
 		return errors.E(errors.Op("main.shutdown"), err)
 	}

@@ -181,6 +181,29 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// TestRunServerFails: a server that cannot serve ends run with an error,
+// and the job stops with it.
+func TestRunServerFails(t *testing.T) {
+	rec := ddxtest.Start(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = ln.Close() // Serve fails at once
+	cfg := config{shutdownTimeout: time.Second, jobInterval: time.Hour}
+	done := make(chan error, 1)
+	go func() { done <- run(context.Background(), cfg, ln, newService(newMemoryStore())) }()
+	select {
+	case err := <-done:
+		if errors.KindOf(err) != errors.Unavailable {
+			t.Errorf("run: %v (kind %v), want an Unavailable error", err, errors.KindOf(err))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after the server failed")
+	}
+	rec.RequireNoLog(t, ddxtest.Message("job run"))
+}
+
 func TestConfig(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

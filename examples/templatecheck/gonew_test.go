@@ -82,7 +82,7 @@ func TestGonewCopy(t *testing.T) {
 		// The copy stands alone: no workspace, and its go.sum must be
 		// complete (a missing entry means: run go mod tidy in
 		// examples/template).
-		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly")
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS="+os.Getenv("GOFLAGS")+" -mod=readonly")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("go %s in the copy: %v\n%s", strings.Join(args, " "), err, out)
