@@ -9,6 +9,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/testagent"
+	"github.com/ddx-go/ddx/internal/testlog"
 )
 
 // TestStartStopRepeatedlyDoesNotLeak starts and stops ddx many times, as a
@@ -17,7 +18,7 @@ func TestStartStopRepeatedlyDoesNotLeak(t *testing.T) {
 	quietEnv(t)
 	agent := testagent.Start(t)
 	cycle := func() {
-		rt := ddx.Start(ddx.WithAgentURL(agent.URL()), ddx.WithLogWriter(&syncBuffer{}))
+		rt := ddx.Start(ddx.WithAgentURL(agent.URL()), ddx.WithLogWriter(&testlog.Buffer{}))
 		rt.Stop()
 	}
 	for range 5 { // warm up: dd-trace-go's one-time globals

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,25 +13,8 @@ import (
 
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/testagent"
+	"github.com/ddx-go/ddx/internal/testlog"
 )
-
-// lockedBuffer is a writer the tracer's goroutines share with the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func viewEnv(t *testing.T) {
 	clearEnv(t)
@@ -58,7 +39,7 @@ func failedRequest() {
 func TestLocalViewShowsTheRealTracersTraces(t *testing.T) {
 	viewEnv(t)
 	agent := testagent.Start(t)
-	var view, logs lockedBuffer
+	var view, logs testlog.Buffer
 	rt := Start(WithAgentURL(agent.URL()), WithService("users"), WithEnv("local"), WithLogWriter(&logs),
 		WithLogFormat("text"), WithProfiling(false), WithRuntimeMetrics(false), WithMemoryLimitRatio(0), withViewWriter(&view))
 	<-rt.started // spans started before the tracer is up are not recorded
@@ -81,7 +62,7 @@ func TestLocalViewWithoutAgent(t *testing.T) {
 	// A socket file that does not exist: unlike a closed TCP port, nothing
 	// else on the machine can start listening there during the test.
 	absent := "unix://" + filepath.Join(t.TempDir(), "absent.sock")
-	var view, logs lockedBuffer
+	var view, logs testlog.Buffer
 	prev := watchedWriter
 	watchedWriter = func(w io.Writer) bool { return w == io.Writer(&view) }
 	t.Cleanup(func() { watchedWriter = prev })

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/testagent"
+	"github.com/ddx-go/ddx/internal/testlog"
 )
 
 // BenchmarkStart measures how long Start keeps main waiting, by what the
@@ -32,7 +33,7 @@ func BenchmarkStart(b *testing.B) {
 				a.Down()
 			}
 			for b.Loop() {
-				rt := ddx.Start(ddx.WithAgentURL(a.URL()), ddx.WithLogWriter(&syncBuffer{}), ddx.WithProfiling(false),
+				rt := ddx.Start(ddx.WithAgentURL(a.URL()), ddx.WithLogWriter(&testlog.Buffer{}), ddx.WithProfiling(false),
 					ddx.WithStopTimeout(300*time.Millisecond))
 				b.StopTimer()
 				rt.Stop()

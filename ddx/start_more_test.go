@@ -6,25 +6,27 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/internal/testlog"
 )
 
 // recorder is an extra sink for WithLogHandlers.
 type recorder struct {
-	mu   *syncBuffer
+	mu   *sync.Mutex
 	msgs *[]string
 }
 
 func (r recorder) Enabled(context.Context, slog.Level) bool { return true }
 func (r recorder) Handle(_ context.Context, rec slog.Record) error {
-	r.mu.mu.Lock()
+	r.mu.Lock()
 	*r.msgs = append(*r.msgs, rec.Message)
-	r.mu.mu.Unlock()
+	r.mu.Unlock()
 	return nil
 }
 func (r recorder) WithAttrs([]slog.Attr) slog.Handler { return r }
@@ -37,11 +39,11 @@ func TestLogOutputChoices(t *testing.T) {
 
 	t.Run("DDX_LOG_FORMAT=text is for people", func(t *testing.T) {
 		t.Setenv("DDX_LOG_FORMAT", "text")
-		var out syncBuffer
+		var out testlog.Buffer
 		rt := ddx.Start(append(base, ddx.WithLogWriter(&out))...)
 		slog.Info("hello", "password", "hunter2")
 		rt.Stop()
-		text := out.buf.String()
+		text := out.String()
 		assert.Contains(t, text, "hello")
 		assert.NotContains(t, text, "hunter2", "redaction applies to text too")
 		assert.False(t, strings.HasPrefix(strings.TrimSpace(text), "{"), "not JSON: %s", text)
@@ -49,7 +51,7 @@ func TestLogOutputChoices(t *testing.T) {
 
 	t.Run("DDX_LOG_LEVEL filters and the level changes at run time", func(t *testing.T) {
 		t.Setenv("DDX_LOG_LEVEL", "warn")
-		var out syncBuffer
+		var out testlog.Buffer
 		var lv slog.LevelVar
 		lv.Set(slog.LevelWarn)
 		rt := ddx.Start(append(base, ddx.WithLogWriter(&out), ddx.WithLogLevel(&lv))...)
@@ -57,18 +59,18 @@ func TestLogOutputChoices(t *testing.T) {
 		lv.Set(slog.LevelDebug)
 		slog.Debug("shown")
 		rt.Stop()
-		lines := out.lines(t)
+		lines := out.Objects(t)
 		assert.Empty(t, withMessage(lines, "hidden"))
 		assert.Len(t, withMessage(lines, "shown"), 1)
 	})
 
 	t.Run("extra sinks get every record", func(t *testing.T) {
-		var out syncBuffer
+		var out testlog.Buffer
 		var msgs []string
-		rt := ddx.Start(append(base, ddx.WithLogWriter(&out), ddx.WithLogHandlers(recorder{&out, &msgs}, nil))...)
+		rt := ddx.Start(append(base, ddx.WithLogWriter(&out), ddx.WithLogHandlers(recorder{&sync.Mutex{}, &msgs}, nil))...)
 		slog.Info("to both")
 		rt.Stop()
-		assert.Len(t, withMessage(out.lines(t), "to both"), 1)
+		assert.Len(t, withMessage(out.Objects(t), "to both"), 1)
 		assert.Contains(t, msgs, "to both")
 	})
 }
@@ -95,10 +97,10 @@ func TestMemoryLimit(t *testing.T) {
 		assert.Contains(t, out.String(), "disabled by option")
 	})
 	t.Run("from the container when unset", func(t *testing.T) {
-		var out syncBuffer
+		var out testlog.Buffer
 		rt := ddx.Start(ddx.WithAgentURL(url), ddx.WithTracing(false), ddx.WithProfiling(false), ddx.WithLogWriter(&out))
 		rt.Stop()
-		started := withMessage(out.lines(t), "ddx started")
+		started := withMessage(out.Objects(t), "ddx started")
 		require.Len(t, started, 1)
 		// This machine may or may not run in a memory-limited cgroup; either
 		// way the line says what was decided.

@@ -1,14 +1,10 @@
 package ddx_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,36 +14,8 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/testagent"
+	"github.com/ddx-go/ddx/internal/testlog"
 )
-
-// syncBuffer is a log sink the tracer's goroutines may write to while the
-// test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines parses every line written so far; each must be one JSON object.
-func (b *syncBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var m map[string]any
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &m), "not one JSON object: %s", sc.Text())
-		out = append(out, m)
-	}
-	return out
-}
 
 func withMessage(lines []map[string]any, substr string) []map[string]any {
 	var out []map[string]any
@@ -74,7 +42,7 @@ func quietEnv(t *testing.T) {
 func TestStartHealthyAgentJoinsLogToTrace(t *testing.T) {
 	quietEnv(t)
 	agent := testagent.Start(t)
-	var out syncBuffer
+	var out testlog.Buffer
 	rt := ddx.Start(
 		ddx.WithAgentURL(agent.URL()),
 		ddx.WithService("checkout"), ddx.WithEnv("test"), ddx.WithVersion("1.2.3"),
@@ -94,7 +62,7 @@ func TestStartHealthyAgentJoinsLogToTrace(t *testing.T) {
 	assert.Equal(t, "test", got.Meta["env"])
 	assert.Equal(t, "1.2.3", got.Meta["version"])
 
-	lines := out.lines(t)
+	lines := out.Objects(t)
 	hello := withMessage(lines, "hello from a request")
 	require.Len(t, hello, 1)
 	assert.Equal(t, got.TraceID128(), hello[0]["dd.trace_id"], "the log line's trace id is the trace the Agent received")
@@ -112,7 +80,7 @@ func TestStartHealthyAgentJoinsLogToTrace(t *testing.T) {
 func TestStopDeliversEveryFinishedSpan(t *testing.T) {
 	quietEnv(t)
 	agent := testagent.Start(t)
-	rt := ddx.Start(ddx.WithAgentURL(agent.URL()), ddx.WithLogWriter(&syncBuffer{}), ddx.WithProfiling(false))
+	rt := ddx.Start(ddx.WithAgentURL(agent.URL()), ddx.WithLogWriter(&testlog.Buffer{}), ddx.WithProfiling(false))
 	const n = 500
 	for i := range n {
 		s := tracer.StartSpan("job.tick", tracer.ResourceName("tick"))
@@ -165,7 +133,7 @@ func TestStartAndStopAreBoundedWhateverTheAgentDoes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			quietEnv(t)
 			url := tc.agent(t)
-			var out syncBuffer
+			var out testlog.Buffer
 			begin := time.Now()
 			rt := ddx.Start(ddx.WithAgentURL(url), ddx.WithLogWriter(&out), ddx.WithStopTimeout(time.Second))
 			assert.Less(t, time.Since(begin), time.Second, "Start waited on the Agent")
@@ -175,7 +143,7 @@ func TestStartAndStopAreBoundedWhateverTheAgentDoes(t *testing.T) {
 			begin = time.Now()
 			rt.Stop()
 			assert.Less(t, time.Since(begin), 2*time.Second, "Stop exceeded its bound")
-			out.lines(t) // every line is JSON, the tracer's included
+			out.Objects(t) // every line is JSON, the tracer's included
 		})
 	}
 }
@@ -183,7 +151,7 @@ func TestStartAndStopAreBoundedWhateverTheAgentDoes(t *testing.T) {
 func TestAbsentAgentIsExplainedOnce(t *testing.T) {
 	quietEnv(t)
 	url := closedPort(t)
-	var out syncBuffer
+	var out testlog.Buffer
 	rt := ddx.Start(ddx.WithAgentURL(url), ddx.WithLogWriter(&out), ddx.WithStopTimeout(time.Second))
 	for range 20 {
 		s := tracer.StartSpan("op")
@@ -191,7 +159,7 @@ func TestAbsentAgentIsExplainedOnce(t *testing.T) {
 		tracer.Flush()
 	}
 	rt.Stop()
-	lines := out.lines(t)
+	lines := out.Objects(t)
 	explained := withMessage(lines, "Datadog Agent not reachable at "+url)
 	require.Len(t, explained, 1, "explained exactly once")
 	msg := explained[0]["message"].(string)
@@ -208,7 +176,7 @@ func TestAbsentAgentIsExplainedOnce(t *testing.T) {
 func TestStartTwiceAndStopTwice(t *testing.T) {
 	quietEnv(t)
 	agent := testagent.Start(t)
-	var out syncBuffer
+	var out testlog.Buffer
 	a := ddx.Start(ddx.WithAgentURL(agent.URL()), ddx.WithLogWriter(&out), ddx.WithProfiling(false))
 	b := ddx.Start(ddx.WithAgentURL(agent.URL()), ddx.WithLogWriter(&out))
 	assert.Same(t, a, b, "a second Start keeps the running configuration")
@@ -216,7 +184,7 @@ func TestStartTwiceAndStopTwice(t *testing.T) {
 	b.Stop()
 	var nilRuntime *ddx.Runtime
 	nilRuntime.Stop()
-	assert.Len(t, withMessage(out.lines(t), "already running"), 1)
+	assert.Len(t, withMessage(out.Objects(t), "already running"), 1)
 
 	// And it starts again after Stop, as tests need.
 	c := ddx.Start(ddx.WithAgentURL(agent.URL()), ddx.WithLogWriter(&out), ddx.WithProfiling(false))
@@ -227,7 +195,7 @@ func TestStartTwiceAndStopTwice(t *testing.T) {
 func TestStopRestoresDefaultLogger(t *testing.T) {
 	quietEnv(t)
 	before := slog.Default()
-	rt := ddx.Start(ddx.WithAgentURL(closedPort(t)), ddx.WithLogWriter(&syncBuffer{}), ddx.WithTracing(false), ddx.WithProfiling(false))
+	rt := ddx.Start(ddx.WithAgentURL(closedPort(t)), ddx.WithLogWriter(&testlog.Buffer{}), ddx.WithTracing(false), ddx.WithProfiling(false))
 	assert.NotSame(t, before, slog.Default())
 	assert.Same(t, rt.Logger(), slog.Default())
 	rt.Stop()

@@ -1,15 +1,12 @@
 package middleware_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,35 +15,9 @@ import (
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/testagent"
+	"github.com/ddx-go/ddx/internal/testlog"
 	"github.com/ddx-go/ddx/middleware"
 )
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) objects(t *testing.T) []map[string]any {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("not a JSON object: %q", line)
-		}
-		out = append(out, m)
-	}
-	return out
-}
 
 // TestClientAndJobsRealTracer runs a job that calls a dependency through
 // Transport under the real tracer, whose payloads a test Agent on 127.0.0.1
@@ -78,7 +49,7 @@ func TestClientAndJobsRealTracer(t *testing.T) {
 	down := closedAddr(t)
 	client := &http.Client{Transport: middleware.Transport(dep.Client().Transport)}
 
-	out := &syncBuffer{}
+	out := &testlog.Buffer{}
 	logger := slog.New(ddx.NewHandler(out, nil))
 	err := middleware.RunJob(context.Background(), "sync.users", func(ctx context.Context) error {
 		req, _ := http.NewRequestWithContext(middleware.WithRoute(ctx, "/users/{id}"), http.MethodGet, dep.URL+"/users/7?api_key=k3y", nil)
@@ -140,7 +111,7 @@ func TestClientAndJobsRealTracer(t *testing.T) {
 	}
 
 	var line map[string]any
-	for _, l := range out.objects(t) {
+	for _, l := range out.Objects(t) {
 		if l["job.name"] == "sync.users" {
 			line = l
 		}

@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/testagent"
+	"github.com/ddx-go/ddx/internal/testlog"
 	"github.com/ddx-go/ddx/middleware"
 )
 
@@ -42,7 +41,7 @@ func TestWrapRealTracer(t *testing.T) {
 	}
 	t.Cleanup(stop)
 
-	logs := &httpJSONLines{}
+	logs := &testlog.Buffer{}
 	srv := httptest.NewServer(middleware.Wrap(testMux(), middleware.WithLogger(slog.New(ddx.NewHandler(logs, nil)))))
 	t.Cleanup(srv.Close)
 
@@ -91,8 +90,8 @@ func TestWrapRealTracer(t *testing.T) {
 		}
 	}
 
-	lines := logs.objects(t)
-	assert.NotContains(t, logs.buf.String(), "s3cr3t", "request secrets stay out of the logs")
+	lines := logs.Objects(t)
+	assert.NotContains(t, logs.String(), "s3cr3t", "request secrets stay out of the logs")
 	require.Len(t, lines, len(results)-1, "one access-log line per request, none for /healthz")
 	want := map[string]struct {
 		resource string
@@ -157,29 +156,4 @@ func parseUint(t *testing.T, v any) uint64 {
 		n = n*10 + uint64(c-'0')
 	}
 	return n
-}
-
-// httpJSONLines collects JSON log lines written concurrently.
-type httpJSONLines struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (h *httpJSONLines) Write(p []byte) (int, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.buf.Write(p)
-}
-
-func (h *httpJSONLines) objects(t *testing.T) []map[string]any {
-	t.Helper()
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(h.buf.String()), "\n") {
-		var m map[string]any
-		require.NoError(t, json.Unmarshal([]byte(line), &m), line)
-		out = append(out, m)
-	}
-	return out
 }

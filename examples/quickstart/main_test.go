@@ -25,6 +25,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/testagent"
+	"github.com/ddx-go/ddx/internal/testlog"
 )
 
 // TestMain lets TestMainProcess run this test binary as the real program.
@@ -36,46 +37,13 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// syncBuffer is a log destination safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines(t *testing.T) []map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		require.NoError(t, json.Unmarshal([]byte(l), &m), "every log line is one JSON object: %s", l)
-		out = append(out, m)
-	}
-	return out
-}
-
-func (s *syncBuffer) reset() {
-	s.mu.Lock()
-	s.b.Reset()
-	s.mu.Unlock()
-}
-
 // internals are strings of the service's insides that no client may see.
 var internals = []string{"127.0.0.1:1", "connection refused", "orders.Get", "users.Get", "main.go", "goroutine", "panic", "strconv", "something went very wrong"}
 
 func TestRoutes(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	prev := slog.Default()
 	slog.SetDefault(slog.New(ddx.NewHandler(logs, nil)))
 	defer slog.SetDefault(prev)
@@ -107,7 +75,7 @@ func TestRoutes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
 			mt.Reset()
-			logs.reset()
+			logs.Reset()
 			resp, err := srv.Client().Get(srv.URL + tc.path)
 			require.NoError(t, err)
 			body, err := io.ReadAll(resp.Body)
@@ -139,11 +107,11 @@ func TestRoutes(t *testing.T) {
 			// but the client may read the answer first: wait for it.
 			var lines []map[string]any
 			if tc.logLevel != "" {
-				require.Eventually(t, func() bool { return len(logs.lines(t)) > 0 }, 2*time.Second, 5*time.Millisecond)
+				require.Eventually(t, func() bool { return len(logs.Objects(t)) > 0 }, 2*time.Second, 5*time.Millisecond)
 			} else {
 				time.Sleep(50 * time.Millisecond) // give a wrong line the time to appear
 			}
-			lines = logs.lines(t)
+			lines = logs.Objects(t)
 			if tc.logLevel == "" {
 				assert.Empty(t, lines, "no access log for a health check")
 				assert.Empty(t, mt.FinishedSpans(), "no span for a health check")
@@ -179,7 +147,7 @@ func TestRoutes(t *testing.T) {
 func TestOrdersErrorIsConcrete(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	prev := slog.Default()
 	slog.SetDefault(slog.New(ddx.NewHandler(logs, nil)))
 	defer slog.SetDefault(prev)
@@ -187,7 +155,7 @@ func TestOrdersErrorIsConcrete(t *testing.T) {
 	rec := httptest.NewRecorder()
 	newHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/orders/7", nil))
 	require.Equal(t, 503, rec.Code)
-	lines := logs.lines(t)
+	lines := logs.Objects(t)
 	require.Len(t, lines, 1)
 	e := lines[0]["error"].(map[string]any)
 	msg, _ := e["message"].(string)

@@ -1,14 +1,11 @@
 package ddxgrpc_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,39 +15,9 @@ import (
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/testagent"
+	"github.com/ddx-go/ddx/internal/testlog"
 	"github.com/ddx-go/ddx/middleware/ddxgrpc"
 )
-
-// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// lines decodes the JSON lines written so far.
-func (l *lockedBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("not one JSON object per line: %q: %v", line, err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
 
 // TestRealTracer runs the interceptors under the real tracer, whose payloads
 // a test Agent on 127.0.0.1 decodes: resources, error flags and error.* tags
@@ -73,7 +40,7 @@ func TestRealTracer(t *testing.T) {
 	}
 	t.Cleanup(stop)
 
-	out := &lockedBuffer{}
+	out := &testlog.Buffer{}
 	logger := slog.New(ddx.NewHandler(out, nil))
 	sd := newService(map[string]unaryFunc{
 		"Fine": func(context.Context) error { return nil },
@@ -132,7 +99,7 @@ func TestRealTracer(t *testing.T) {
 		{name: "Down", spanError: 1, kind: "Unavailable", stackHas: "ddxgrpc_test.TestRealTracer", clientErr: 1, messageHas: "connection refused"},
 		{name: "Explodes", spanError: 1, kind: "Internal", stackHas: "ddxgrpc_test.panicHere", clientErr: 1, messageHas: "panic: boom"},
 	}
-	logs := out.lines(t)
+	logs := out.Objects(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := find("grpc.server", tc.name)
