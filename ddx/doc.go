@@ -15,13 +15,30 @@
 //     attribute names and secrets redacted (see [NewHandler]);
 //   - dd-trace-go's own messages as structured log lines, and one plain
 //     explanation when the Datadog Agent cannot be reached;
-//   - GOMEMLIMIT from the container's memory limit when it is unset.
+//   - GOMEMLIMIT from the container's memory limit when it is unset;
+//   - on a laptop with no Agent, the local trace view: each finished trace
+//     printed on stderr as a tree of its spans (see [WithLocalView]).
 //
 // # What Start never does
 //
 // Start never waits on the Agent: it returns in tens of milliseconds whether
 // the Agent is absent, slow or hanging. [Runtime.Stop] is bounded (5s by
 // default) and, with a healthy Agent, delivers every finished span.
+//
+// # Configuration
+//
+// Datadog's own variables come first (DD_SERVICE, DD_ENV, DD_VERSION,
+// DD_AGENT_HOST, DD_TRACE_AGENT_URL, DD_TRACE_ENABLED, DD_PROFILING_ENABLED,
+// DD_RUNTIME_METRICS_ENABLED, ...); ddx adds DDX_LOG_LEVEL, DDX_LOG_FORMAT
+// and DDX_LOCAL_VIEW where Datadog has none. Options passed to [Start]
+// override the environment. A value that cannot be read is reported in a
+// WARN line at start and the default is kept: configuration never stops a
+// service from starting.
+//
+// # Tests
+//
+// Package github.com/ddx-go/ddx/ddxtest runs code under the real tracer
+// with an in-process Agent and asserts on the spans and log lines it made.
 //
 // # Errors on spans
 //

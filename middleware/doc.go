@@ -56,6 +56,30 @@
 // log get the whole error — its chain of operations down to the root cause
 // and the stack of where it was created — as error.* attributes.
 //
+// # Outbound HTTP
+//
+// [NewClient] and [Transport] give calls to other services a client span
+// (dd-trace-go's contrib/net/http, so the trace continues there) and make
+// their failures concrete: a call that gets no answer returns an error such
+// as
+//
+//	GET payments.internal/charges/{id}: dial tcp 10.0.0.5:443: connect: connection refused
+//
+// with a Kind (refused, reset or DNS failure: Unavailable; timeout:
+// DeadlineExceeded; the caller's own cancel: Canceled). [Do] is c.Do without
+// net/http's *url.Error, which would repeat the URL and its query string.
+// [WithRoute] names the span by route ("GET /charges/{id}") instead of the
+// raw path. An answer is never an error by itself: [CheckResponse] turns a
+// 4xx or 5xx into a classified error when the caller decides it is one —
+// a 404 from a dependency may well be what the caller expected.
+//
+// # Background jobs
+//
+// [RunJob] runs one job, and [Every] a job on a ticker, with what a request
+// gets: a span (job.run, named after the job), panic recovery, the Kind
+// rules for the span's error flag and the log level, and one log line per
+// run with its duration and outcome.
+//
 // # Ordering
 //
 // Wrap should be the outermost handler: what runs outside it is not timed,

@@ -17,15 +17,17 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
-// WithLogger sets the logger for access-log lines. Without it, or with nil,
+// WithLogger sets the logger for access-log lines ([Wrap]) and job lines
+// ([RunJob], [Every]). Without it, or with nil,
 // slog.Default() is used, looked up per request so that a default set later
 // (ddx.Start sets one) still applies.
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) { c.logger = l })
 }
 
-// WithServiceName sets the service name of the spans, overriding DD_SERVICE
-// for them. Leave it out to get the tracer's service.
+// WithServiceName sets the service name of the spans [Wrap], [Transport] and
+// [RunJob] make, overriding DD_SERVICE for them. Leave it out to get the
+// tracer's service.
 func WithServiceName(name string) Option {
 	return optionFunc(func(c *config) { c.service = name })
 }
@@ -42,10 +44,12 @@ func WithHealthPaths(paths ...string) Option {
 	})
 }
 
-// WithErrorStatus sets which response statuses mark a server span as an
-// error (its error flag, which monitors count). The default follows the Kind
-// table: 500–599 are errors, 4xx and 499 (client went away) are not, unless
-// DD_TRACE_HTTP_SERVER_ERROR_STATUSES says otherwise. An error returned by a
+// WithErrorStatus sets which response statuses mark a span as an error (its
+// error flag, which monitors count): the server span of [Wrap], or the client
+// span of [Transport] for the statuses a dependency answers. The default
+// follows the Kind table: 500–599 are errors, 4xx and 499 (client went away)
+// are not, unless DD_TRACE_HTTP_SERVER_ERROR_STATUSES (or, for clients,
+// DD_TRACE_HTTP_CLIENT_ERROR_STATUSES) says otherwise. An error returned by a
 // [HandlerFunc] always adds error.kind, and its message, type and stack when
 // the span is an error. A nil isError restores the default.
 func WithErrorStatus(isError func(status int) bool) Option {
