@@ -21,6 +21,6 @@
 // Run them with
 //
 //	go test -race ./reliability/
-//	go test ./reliability -run Memory -soak 3m -v
+//	go test ./reliability -run Memory -soak 3m -soak-rate 1000 -v
 //	go test ./reliability -run '^$' -bench RequestUnderAgentFault -benchtime 5s -count 5
 package reliability

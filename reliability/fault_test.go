@@ -61,7 +61,7 @@ var agentFaults = []agentFault{
 const (
 	// faultLoad is how long the load runs under a fault: longer than the
 	// tracer's 2 s flush interval, so that payloads meet the fault.
-	faultLoad = 2500 * time.Millisecond
+	faultLoad = 2200 * time.Millisecond
 	// startBound and stopBound are loose on purpose (a shared 2-core
 	// machine, -race): they catch the multi-second blocks of plain
 	// dd-trace-go (10 s at start with a hanging Agent, 15-20 s at stop).
@@ -135,12 +135,14 @@ func TestAgentVanishesAndComesBackMidRun(t *testing.T) {
 	flap := make(chan struct{})
 	go func() {
 		defer close(flap)
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(300 * time.Millisecond)
 		agent.Down()
-		time.Sleep(2500 * time.Millisecond)
-		agentUp(t, agent)
+		time.Sleep(2300 * time.Millisecond)
+		if err := agent.Up(); err != nil {
+			t.Errorf("agent did not come back: %v", err)
+		}
 	}()
-	res := svc.load(8, 4*time.Second, 0, func(i int) string { return fmt.Sprintf("/work/%d", i) })
+	res := svc.load(8, 3200*time.Millisecond, 0, func(i int) string { return fmt.Sprintf("/work/%d", i) })
 	<-flap
 	assertAllAnswered(t, res)
 	spansFlowAgain(t, svc, agent)

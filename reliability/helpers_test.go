@@ -204,10 +204,16 @@ type loadResult struct {
 }
 
 // load sends GET requests to paths made by path(i) from workers goroutines
-// until d has passed (or max requests were sent, when max > 0), and
-// records each latency. It stops by itself.
+// as fast as they are answered, until d has passed (or max requests were
+// sent, when max > 0), and records each latency. It stops by itself.
 func (s *service) load(workers int, d time.Duration, max int, path func(i int) string) loadResult {
-	deadline := time.Now().Add(d)
+	return s.paced(workers, d, max, 0, path)
+}
+
+// paced is load with each worker sending at most one request per every.
+func (s *service) paced(workers int, d time.Duration, max int, every time.Duration, path func(i int) string) loadResult {
+	start := time.Now()
+	deadline := start.Add(d)
 	var next atomic.Int64
 	var mu sync.Mutex
 	var res loadResult
@@ -217,7 +223,10 @@ func (s *service) load(workers int, d time.Duration, max int, path func(i int) s
 			var lat []time.Duration
 			var ok, sent int
 			var fails []string
-			for time.Now().Before(deadline) {
+			for n := 0; time.Now().Before(deadline); n++ {
+				if every > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(n) * every)))
+				}
 				i := int(next.Add(1))
 				if max > 0 && i > max {
 					break

@@ -12,8 +12,14 @@ import (
 // per outage kind. The default keeps `go test ./...` quick; the figures in
 // the README come from a run of several minutes:
 //
-//	go test ./reliability -run Memory -soak 3m -v
-var soak = flag.Duration("soak", 4*time.Second, "duration of each Agent outage in the memory soak test")
+//	go test ./reliability -run Memory -soak 3m -soak-rate 1000 -v
+var (
+	soak     = flag.Duration("soak", 3*time.Second, "duration of each Agent outage in the memory soak test")
+	soakRate = flag.Int("soak-rate", 1000, "requests per second during the memory soak test")
+	// rounds is how many times BenchmarkRequestUnderAgentFault runs its
+	// sequence of Agent faults.
+	rounds = flag.Int("rounds", 1, "rounds of BenchmarkRequestUnderAgentFault's sequence of Agent faults")
+)
 
 // TestMain fails the package if any goroutine outlives its tests: the
 // tracer, the profiler, the test servers, their connections and the load
