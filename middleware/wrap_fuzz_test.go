@@ -52,8 +52,11 @@ func fuzzMux() *http.ServeMux {
 
 // FuzzWrapRequest sends middleware.Wrap requests net/http's parser would
 // never produce — any method, any target, any header name and value,
-// invalid UTF-8, CR/LF, very long values — as a handler mounted behind a
-// proxy or another server might receive. Whatever comes in: no panic
+// invalid UTF-8, CR/LF, very long values, a body — as a handler mounted
+// behind a proxy or another server might receive. Unlike FuzzWrap, which
+// checks resources and statuses through a capturing handler, it logs
+// through ddx's own JSON handler, so hostile User-Agent and X-Request-Id
+// values are checked as they end up in the bytes. Whatever comes in: no panic
 // escapes (only http.ErrAbortHandler, by design), the access log is one
 // valid JSON line (none for health checks) and the span one, problem
 // answers are valid JSON carrying the status, and neither the credentials
