@@ -249,6 +249,10 @@ func (a *Agent) handle(w http.ResponseWriter, r *http.Request) {
 
 	switch Mode(a.mode.Load()) {
 	case Hang:
+		// Read the payload first, as a real server would: a handler that
+		// never reads does not notice the client giving up, and would pile up
+		// until Close.
+		io.Copy(io.Discard, r.Body) //nolint:errcheck
 		select {
 		case <-r.Context().Done():
 		case <-a.closed:
