@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -30,6 +29,7 @@ import (
 	sloghttp "github.com/samber/slog-http"
 
 	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/internal/testagent"
 	"github.com/ddx-go/ddx/middleware"
 )
 
@@ -37,34 +37,6 @@ func userHandler(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = io.WriteString(w, `{"id":"`+r.PathValue("id")+`","name":"Ada"}`)
 }
-
-// startDiscardingTracer starts the real tracer against an Agent that
-// answers /info and throws every payload away.
-func startDiscardingTracer(b *testing.B) {
-	agent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		if r.URL.Path == "/info" {
-			_, _ = io.WriteString(w, `{"endpoints":["/v0.4/traces"]}`)
-			return
-		}
-		_, _ = io.WriteString(w, `{}`)
-	}))
-	b.Cleanup(agent.Close)
-	os.Setenv("DD_INSTRUMENTATION_TELEMETRY_ENABLED", "false") //nolint:errcheck // benchmark setup
-	if err := tracer.Start(
-		tracer.WithAgentAddr(agent.Listener.Addr().String()),
-		tracer.WithService("bench"),
-		tracer.WithLogStartup(false),
-		tracer.WithLogger(discardTracerLog{}),
-	); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(tracer.Stop)
-}
-
-type discardTracerLog struct{}
-
-func (discardTracerLog) Log(string) {}
 
 type httpVariant struct {
 	name string
@@ -101,7 +73,7 @@ func benchRequest() *http.Request {
 }
 
 func BenchmarkHTTPServer(b *testing.B) {
-	startDiscardingTracer(b)
+	testagent.StartDiscarding(b, tracer.WithService("bench"))
 	for _, v := range httpVariants() {
 		b.Run(v.name, func(b *testing.B) {
 			req := benchRequest()
@@ -120,7 +92,7 @@ func BenchmarkHTTPServer(b *testing.B) {
 // shared machine, drift then hits every variant alike, which separate
 // sub-benchmarks cannot promise.
 func BenchmarkHTTPServerRatio(b *testing.B) {
-	startDiscardingTracer(b)
+	testagent.StartDiscarding(b, tracer.WithService("bench"))
 	variants := httpVariants()
 	wall := make([]time.Duration, len(variants))
 	cpu := make([]time.Duration, len(variants))

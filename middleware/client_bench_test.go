@@ -24,40 +24,12 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/testagent"
 	"github.com/ddx-go/ddx/middleware"
 )
 
-// startBenchTracer starts the real tracer against an Agent that answers
-// /info and throws every payload away.
-func startBenchTracer(b *testing.B) {
-	agent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		if r.URL.Path == "/info" {
-			_, _ = io.WriteString(w, `{"endpoints":["/v0.4/traces"]}`)
-			return
-		}
-		_, _ = io.WriteString(w, `{}`)
-	}))
-	b.Cleanup(agent.Close)
-	b.Setenv("DD_INSTRUMENTATION_TELEMETRY_ENABLED", "false")
-	b.Setenv("DD_REMOTE_CONFIGURATION_ENABLED", "false")
-	if err := tracer.Start(
-		tracer.WithAgentAddr(agent.Listener.Addr().String()),
-		tracer.WithService("bench"),
-		tracer.WithLogStartup(false),
-		tracer.WithLogger(benchTracerLog{}),
-	); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(tracer.Stop)
-}
-
-type benchTracerLog struct{}
-
-func (benchTracerLog) Log(string) {}
-
 func BenchmarkClient(b *testing.B) {
-	startBenchTracer(b)
+	testagent.StartDiscarding(b, tracer.WithService("bench"))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, `{"id":42}`)
 	}))
@@ -94,7 +66,7 @@ func BenchmarkClient(b *testing.B) {
 // BenchmarkClientRefused is the failure path: a refused connection, which
 // ddx turns into a classified error with a stack.
 func BenchmarkClientRefused(b *testing.B) {
-	startBenchTracer(b)
+	testagent.StartDiscarding(b, tracer.WithService("bench"))
 	addr := closedAddrB(b)
 	for _, v := range []struct {
 		name string
@@ -127,7 +99,7 @@ func closedAddrB(b *testing.B) string {
 // through ddx.NewHandler to io.Discard) with a bare span around the same
 // function, for a job that succeeds and one that fails.
 func BenchmarkJob(b *testing.B) {
-	startBenchTracer(b)
+	testagent.StartDiscarding(b, tracer.WithService("bench"))
 	logger := middleware.WithLogger(slog.New(ddx.NewHandler(io.Discard, nil)))
 	fail := errors.E(errors.Op("billing.Sweep"), errors.Unavailable, "db down")
 	for _, outcome := range []struct {
@@ -184,7 +156,7 @@ func interleave(b *testing.B, anchor, ddx func()) {
 // BenchmarkClientRatio is Transport over httptrace.WrapRoundTripper,
 // interleaved, for a 200 and for a refused connection.
 func BenchmarkClientRatio(b *testing.B) {
-	startBenchTracer(b)
+	testagent.StartDiscarding(b, tracer.WithService("bench"))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, `{"id":42}`)
 	}))
@@ -216,7 +188,7 @@ func BenchmarkClientRatio(b *testing.B) {
 // BenchmarkJobRatio is RunJob over a bare span around the same function,
 // interleaved.
 func BenchmarkJobRatio(b *testing.B) {
-	startBenchTracer(b)
+	testagent.StartDiscarding(b, tracer.WithService("bench"))
 	logger := middleware.WithLogger(slog.New(ddx.NewHandler(io.Discard, nil)))
 	fail := errors.E(errors.Op("billing.Sweep"), errors.Unavailable, "db down")
 	for _, outcome := range []struct {

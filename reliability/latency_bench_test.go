@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/internal/testagent"
 )
 
 // BenchmarkRequestUnderAgentFault measures what a client of the service
@@ -18,8 +19,10 @@ import (
 // answers slowly, or flaps (down and up every 500 ms). It reports p50 and
 // p99 in nanoseconds and, when agent=healthy ran first in the same run,
 // p99 as a ratio of the healthy p99 of the same round ("p99/healthy"): the
-// issue's bound is 1.2. The Agent is benchAgent, which drops what it is
-// sent instead of decoding it in the service's process. -rounds repeats
+// issue's bound is 1.2. The Agent is internal/testagent set to discard what
+// it is sent: decoding it in the service's process would make the healthy
+// baseline the slowest case (it did: p99 ×5), while a real Agent is another
+// process. -rounds repeats
 // the whole sequence, so that a noisy machine spreads over every mode
 // alike (-count would repeat each mode back to back). Run with a benchtime
 // longer than the tracer's 2 s flush interval so that flushes meet the
@@ -29,15 +32,15 @@ import (
 func BenchmarkRequestUnderAgentFault(b *testing.B) {
 	faults := []struct {
 		name  string
-		start func(a *benchAgent) (stop func())
+		start func(a *testagent.Agent) (stop func())
 	}{
-		{"healthy", func(*benchAgent) func() { return func() {} }},
-		{"refuses", func(a *benchAgent) func() { a.down(); return func() {} }},
-		{"hangs", setBenchMode("hangs")},
-		{"fails", setBenchMode("fails")},
-		{"garbage", setBenchMode("garbage")},
-		{"slow", setBenchMode("slow")},
-		{"flaps", func(a *benchAgent) func() { return flapBench(a, 500*time.Millisecond) }},
+		{"healthy", func(*testagent.Agent) func() { return func() {} }},
+		{"refuses", func(a *testagent.Agent) func() { a.Down(); return func() {} }},
+		{"hangs", setBenchMode(testagent.Hang)},
+		{"fails", setBenchMode(testagent.Fail)},
+		{"garbage", setBenchMode(testagent.Garbage)},
+		{"slow", setBenchMode(testagent.Slow)},
+		{"flaps", func(a *testagent.Agent) func() { return flapBench(a, 500*time.Millisecond) }},
 	}
 	var healthyP99 time.Duration
 	for range *rounds {
@@ -48,13 +51,15 @@ func BenchmarkRequestUnderAgentFault(b *testing.B) {
 }
 
 // benchFault measures one fault: a fresh Agent, ddx and service each time.
-func benchFault(b *testing.B, name string, start func(*benchAgent) func(), healthyP99 *time.Duration) {
-	agent, err := newBenchAgent()
+func benchFault(b *testing.B, name string, start func(*testagent.Agent) func(), healthyP99 *time.Duration) {
+	agent, err := testagent.New()
 	if err != nil {
 		b.Fatal(err)
 	}
+	agent.SetDiscard(true)
+	agent.SetDelay(time.Second) // for Slow
 	stopFault := start(agent)
-	rt, _ := startDDX(b, agent.url(), ddx.WithStopTimeout(stopTimeout))
+	rt, _ := startDDX(b, agent.URL(), ddx.WithStopTimeout(stopTimeout))
 	svc := startService(b, serviceMux())
 
 	b.Run("agent="+name, func(b *testing.B) {
@@ -72,11 +77,11 @@ func benchFault(b *testing.B, name string, start func(*benchAgent) func(), healt
 	stopFault()
 	svc.close()
 	rt.Stop()
-	agent.close()
+	agent.Close()
 }
 
-func setBenchMode(m string) func(*benchAgent) func() {
-	return func(a *benchAgent) func() { a.setMode(m); return func() {} }
+func setBenchMode(m testagent.Mode) func(*testagent.Agent) func() {
+	return func(a *testagent.Agent) func() { a.SetMode(m); return func() {} }
 }
 
 // measureRequests sends b.N requests from 4×GOMAXPROCS goroutines and

@@ -47,8 +47,9 @@ type Span = tracepayload.Span
 type Agent struct {
 	addr string
 
-	mode  atomic.Int32
-	delay atomic.Int64
+	mode    atomic.Int32
+	delay   atomic.Int64
+	discard atomic.Bool
 
 	mu       sync.Mutex
 	spans    []Span
@@ -103,6 +104,12 @@ func (a *Agent) URL() string { return "http://" + a.addr }
 
 // SetMode changes how the agent answers from now on.
 func (a *Agent) SetMode(m Mode) { a.mode.Store(int32(m)) }
+
+// SetDiscard makes the agent read trace payloads and drop them without
+// decoding: for benchmarks, where decoding and keeping every span in the
+// service's own process would be measured as the service's cost (a real
+// Agent is another process). Spans then stays empty; Payloads still counts.
+func (a *Agent) SetDiscard(on bool) { a.discard.Store(on) }
 
 // SetDelay sets how long Slow mode waits before answering.
 func (a *Agent) SetDelay(d time.Duration) { a.delay.Store(int64(d)) }
@@ -247,12 +254,15 @@ func (a *Agent) handle(w http.ResponseWriter, r *http.Request) {
 	a.requests[r.URL.Path]++
 	a.mu.Unlock()
 
-	switch Mode(a.mode.Load()) {
-	case Hang:
-		// Read the payload first, as a real server would: a handler that
-		// never reads does not notice the client giving up, and would pile up
-		// until Close.
+	mode := Mode(a.mode.Load())
+	if mode == Hang || mode == Fail || mode == Garbage {
+		// Read the payload first, as the Agent's HTTP server does: a
+		// handler that never reads does not notice the client giving up,
+		// and would pile up until Close.
 		io.Copy(io.Discard, r.Body) //nolint:errcheck
+	}
+	switch mode {
+	case Hang:
 		select {
 		case <-r.Context().Done():
 		case <-a.closed:
@@ -284,6 +294,15 @@ func (a *Agent) handle(w http.ResponseWriter, r *http.Request) {
 			"config":    map[string]any{"statsd_port": 0},
 		})
 	case "/v0.4/traces":
+		if a.discard.Load() {
+			io.Copy(io.Discard, r.Body) //nolint:errcheck
+			a.mu.Lock()
+			a.payloads++
+			a.mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"rate_by_service":{}}`)) //nolint:errcheck
+			return
+		}
 		traces, err := tracepayload.ReadV04(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)

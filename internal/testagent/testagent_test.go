@@ -50,3 +50,14 @@ func TestFaultModesAnswerAsAsked(t *testing.T) {
 	a.Down()
 	a.Close()
 }
+
+func TestDiscardCountsPayloadsAndKeepsNoSpans(t *testing.T) {
+	a := testagent.StartDiscarding(t, tracer.WithService("svc"))
+	for range 3 {
+		tracer.StartSpan("op").Finish()
+		tracer.Flush()
+	}
+	tracer.Stop()
+	assert.Positive(t, a.Payloads(), "the tracer's payloads reached the Agent")
+	assert.Empty(t, a.Spans(), "a discarding Agent decodes nothing")
+}

@@ -15,8 +15,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -29,35 +27,9 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/testagent"
 	"github.com/ddx-go/ddx/middleware/ddxgrpc"
 )
-
-func startBenchTracer(b *testing.B) {
-	agent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		if r.URL.Path == "/info" {
-			_, _ = io.WriteString(w, `{"endpoints":["/v0.4/traces"]}`)
-			return
-		}
-		_, _ = io.WriteString(w, `{}`)
-	}))
-	b.Cleanup(agent.Close)
-	b.Setenv("DD_INSTRUMENTATION_TELEMETRY_ENABLED", "false")
-	b.Setenv("DD_REMOTE_CONFIGURATION_ENABLED", "false")
-	if err := tracer.Start(
-		tracer.WithAgentAddr(agent.Listener.Addr().String()),
-		tracer.WithService("bench"),
-		tracer.WithLogStartup(false),
-		tracer.WithLogger(benchTracerLog{}),
-	); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(tracer.Stop)
-}
-
-type benchTracerLog struct{}
-
-func (benchTracerLog) Log(string) {}
 
 // benchConn serves sd over bufconn with the server options and returns a
 // client connection with the dial options.
@@ -85,7 +57,7 @@ func benchConn(b *testing.B, sd *grpc.ServiceDesc, sopts []grpc.ServerOption, do
 }
 
 func BenchmarkUnary(b *testing.B) {
-	startBenchTracer(b)
+	testagent.StartDiscarding(b, tracer.WithService("bench"))
 	logger := slog.New(ddx.NewHandler(io.Discard, nil))
 	fail := errors.E(errors.Op("users.Get"), errors.NotFound, "user 42 not found")
 	sd := newService(map[string]unaryFunc{
@@ -138,7 +110,7 @@ func BenchmarkUnary(b *testing.B) {
 // calls interleaved (swapping order every iteration) so both see the same
 // noise; the metric is ddx's total time over the anchor's.
 func BenchmarkUnaryRatio(b *testing.B) {
-	startBenchTracer(b)
+	testagent.StartDiscarding(b, tracer.WithService("bench"))
 	logger := slog.New(ddx.NewHandler(io.Discard, nil))
 	fail := errors.E(errors.Op("users.Get"), errors.NotFound, "user 42 not found")
 	sd := newService(map[string]unaryFunc{
