@@ -27,20 +27,7 @@ import (
 // carries the job span's ids.
 func TestClientAndJobsRealTracer(t *testing.T) {
 	agent := testagent.Start(t)
-	t.Setenv("DD_INSTRUMENTATION_TELEMETRY_ENABLED", "false")
-	t.Setenv("DD_REMOTE_CONFIGURATION_ENABLED", "false")
-	if err := tracer.Start(tracer.WithAgentAddr(agent.Addr()), tracer.WithService("jobs-test"), tracer.WithLogStartup(false)); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	stop := func() {
-		if !stopped {
-			tracer.Flush()
-			tracer.Stop()
-			stopped = true
-		}
-	}
-	t.Cleanup(stop)
+	testagent.StartTracer(t, agent, tracer.WithService("jobs-test"))
 
 	dep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
@@ -69,7 +56,8 @@ func TestClientAndJobsRealTracer(t *testing.T) {
 	if errors.KindOf(err) != errors.Unavailable {
 		t.Fatalf("job error %v, kind %v", err, errors.KindOf(err))
 	}
-	stop()
+	tracer.Flush()
+	tracer.Stop()
 
 	spans := agent.WaitFor(t, 5*time.Second, func(s []testagent.Span) bool { return len(s) >= 3 })
 	job, ok := testagent.Find(spans, func(s testagent.Span) bool { return s.Name == "job.run" })

@@ -26,20 +26,9 @@ import (
 // and every access-log line carries its span's trace and span ids.
 func TestWrapRealTracer(t *testing.T) {
 	agent := testagent.Start(t)
-	t.Setenv("DD_INSTRUMENTATION_TELEMETRY_ENABLED", "false")
-	t.Setenv("DD_REMOTE_CONFIGURATION_ENABLED", "false")
 	// A careless header-tag configuration: Authorization must not follow.
 	t.Setenv("DD_TRACE_HEADER_TAGS", "X-Tenant:tenant,Authorization:auth_header,X-Api-Key:api_key_header")
-	require.NoError(t, tracer.Start(tracer.WithAgentAddr(agent.Addr()), tracer.WithService("wrap-test"), tracer.WithLogStartup(false)))
-	stopped := false
-	stop := func() {
-		if !stopped {
-			tracer.Flush()
-			tracer.Stop()
-			stopped = true
-		}
-	}
-	t.Cleanup(stop)
+	testagent.StartTracer(t, agent, tracer.WithService("wrap-test"))
 
 	logs := &testlog.Buffer{}
 	srv := httptest.NewServer(middleware.Wrap(testMux(), middleware.WithLogger(slog.New(ddx.NewHandler(logs, nil)))))
@@ -72,7 +61,8 @@ func TestWrapRealTracer(t *testing.T) {
 		results = append(results, r)
 	}
 	srv.Close() // every handler has returned, so every span is finished
-	stop()
+	tracer.Flush()
+	tracer.Stop()
 
 	spans := agent.WaitFor(t, 5*time.Second, func(s []testagent.Span) bool { return len(s) >= len(results)-1 })
 	require.Len(t, spans, len(results)-1, "one span per request, none for /healthz")

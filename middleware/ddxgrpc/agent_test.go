@@ -25,20 +25,7 @@ import (
 // through the ddx handler's dd.trace_id and dd.span_id.
 func TestRealTracer(t *testing.T) {
 	agent := testagent.Start(t)
-	t.Setenv("DD_INSTRUMENTATION_TELEMETRY_ENABLED", "false")
-	t.Setenv("DD_REMOTE_CONFIGURATION_ENABLED", "false")
-	if err := tracer.Start(tracer.WithAgentAddr(agent.Addr()), tracer.WithService("ddxgrpc-test"), tracer.WithLogStartup(false)); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	stop := func() {
-		if !stopped {
-			tracer.Flush()
-			tracer.Stop()
-			stopped = true
-		}
-	}
-	t.Cleanup(stop)
+	testagent.StartTracer(t, agent, tracer.WithService("ddxgrpc-test"))
 
 	out := &testlog.Buffer{}
 	logger := slog.New(ddx.NewHandler(out, nil))
@@ -66,7 +53,8 @@ func TestRealTracer(t *testing.T) {
 	for _, name := range []string{"Fine", "Missing", "Down", "Explodes"} {
 		_ = e.call(context.Background(), name)
 	}
-	stop()
+	tracer.Flush()
+	tracer.Stop()
 
 	spans := agent.WaitFor(t, 5*time.Second, func(s []testagent.Span) bool {
 		n := 0
