@@ -58,19 +58,7 @@ func levelOf(err error) slog.Level {
 	if err == nil {
 		return slog.LevelInfo
 	}
-	return levelOfKind(errors.KindOf(err))
-}
-
-// levelOfKind is levelOf for a kind already known.
-func levelOfKind(k errors.Kind) slog.Level {
-	switch {
-	case k == errors.Canceled:
-		return slog.LevelInfo
-	case k.Expected():
-		return slog.LevelWarn
-	default:
-		return slog.LevelError
-	}
+	return status.Level(errors.KindOf(err))
 }
 
 // levelOfHTTP is the level of a finished HTTP exchange: the error decides

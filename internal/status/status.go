@@ -1,9 +1,11 @@
 // Package status is the one place where an errors.Kind meets a transport:
-// the HTTP status and gRPC code for each kind, and the way back. DESIGN.md's
+// the HTTP status, gRPC code and log level for each kind, and the way back.
+// DESIGN.md's
 // behaviour table is this file; middleware and ddxgrpc only look it up.
 package status
 
 import (
+	"log/slog"
 	"net/http"
 
 	"google.golang.org/grpc/codes"
@@ -142,5 +144,19 @@ func KindOfGRPC(c codes.Code) (k errors.Kind, ok bool) {
 		return errors.Internal, true
 	default:
 		return errors.Other, true
+	}
+}
+
+// Level is the log level of an outcome of kind k, DESIGN.md's last column:
+// a client that went away is INFO, other expected kinds WARN, the rest
+// ERROR.
+func Level(k errors.Kind) slog.Level {
+	switch {
+	case k == errors.Canceled:
+		return slog.LevelInfo
+	case k.Expected():
+		return slog.LevelWarn
+	default:
+		return slog.LevelError
 	}
 }

@@ -1,6 +1,7 @@
 package status_test
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -21,21 +22,22 @@ func TestTable(t *testing.T) {
 		httpCond int // for a conditional request
 		grpc     codes.Code
 		expected bool
+		level    slog.Level
 	}{
-		{errors.Invalid, 400, 400, codes.InvalidArgument, true},
-		{errors.Unauthenticated, 401, 401, codes.Unauthenticated, true},
-		{errors.PermissionDenied, 403, 403, codes.PermissionDenied, true},
-		{errors.NotFound, 404, 404, codes.NotFound, true},
-		{errors.Conflict, 409, 409, codes.AlreadyExists, true},
-		{errors.FailedPrecondition, 400, 412, codes.FailedPrecondition, true},
-		{errors.TooManyRequests, 429, 429, codes.ResourceExhausted, true},
-		{errors.Canceled, 499, 499, codes.Canceled, true},
-		{errors.DeadlineExceeded, 504, 504, codes.DeadlineExceeded, false},
-		{errors.Unavailable, 503, 503, codes.Unavailable, false},
-		{errors.Unimplemented, 501, 501, codes.Unimplemented, false},
-		{errors.Internal, 500, 500, codes.Internal, false},
-		{errors.Other, 500, 500, codes.Unknown, false},
-		{errors.Kind(200), 500, 500, codes.Internal, false}, // unknown kinds are internal errors
+		{errors.Invalid, 400, 400, codes.InvalidArgument, true, slog.LevelWarn},
+		{errors.Unauthenticated, 401, 401, codes.Unauthenticated, true, slog.LevelWarn},
+		{errors.PermissionDenied, 403, 403, codes.PermissionDenied, true, slog.LevelWarn},
+		{errors.NotFound, 404, 404, codes.NotFound, true, slog.LevelWarn},
+		{errors.Conflict, 409, 409, codes.AlreadyExists, true, slog.LevelWarn},
+		{errors.FailedPrecondition, 400, 412, codes.FailedPrecondition, true, slog.LevelWarn},
+		{errors.TooManyRequests, 429, 429, codes.ResourceExhausted, true, slog.LevelWarn},
+		{errors.Canceled, 499, 499, codes.Canceled, true, slog.LevelInfo},
+		{errors.DeadlineExceeded, 504, 504, codes.DeadlineExceeded, false, slog.LevelError},
+		{errors.Unavailable, 503, 503, codes.Unavailable, false, slog.LevelError},
+		{errors.Unimplemented, 501, 501, codes.Unimplemented, false, slog.LevelError},
+		{errors.Internal, 500, 500, codes.Internal, false, slog.LevelError},
+		{errors.Other, 500, 500, codes.Unknown, false, slog.LevelError},
+		{errors.Kind(200), 500, 500, codes.Internal, false, slog.LevelError}, // unknown kinds are internal errors
 	}
 	for _, tc := range tests {
 		t.Run(tc.kind.String(), func(t *testing.T) {
@@ -44,6 +46,7 @@ func TestTable(t *testing.T) {
 			assert.Equal(t, tc.httpCond, status.HTTP(tc.kind, true))
 			assert.Equal(t, tc.grpc, status.GRPC(tc.kind))
 			assert.Equal(t, tc.expected, tc.kind.Expected())
+			assert.Equal(t, tc.level, status.Level(tc.kind))
 			// The expected kinds are exactly the 4xx (and 499) ones.
 			assert.Equal(t, tc.expected, tc.http < 500)
 		})

@@ -142,7 +142,7 @@ func (c *config) finish(ctx context.Context, method string, start time.Time, err
 	l := c.log()
 	level := slog.LevelInfo
 	if err != nil {
-		level = levelOfKind(kind)
+		level = status.Level(kind)
 	}
 	if !l.Enabled(ctx, level) {
 		return out
@@ -215,20 +215,6 @@ func kindOfCode(c codes.Code) errors.Kind {
 		return errors.Other
 	}
 	return k
-}
-
-// levelOfKind is the access-log level of a failed call: a client that went
-// away is INFO, other expected kinds WARN, the rest ERROR. It mirrors the
-// middleware package's rule for HTTP.
-func levelOfKind(k errors.Kind) slog.Level {
-	switch {
-	case k == errors.Canceled:
-		return slog.LevelInfo
-	case k.Expected():
-		return slog.LevelWarn
-	default:
-		return slog.LevelError
-	}
 }
 
 // panicError turns a recovered panic value into an Internal error. Called
