@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -13,9 +14,11 @@ import (
 // slog.Any("error", err) becomes error.kind, error.message and error.stack,
 // the attributes Datadog's Error Tracking reads.
 const (
-	KeyKind    = "kind"
-	KeyMessage = "message"
-	KeyStack   = "stack"
+	KeyKind        = "kind"
+	KeyMessage     = "message"
+	KeyStack       = "stack"
+	KeyCode        = "code"        // the error's Code, when it has one
+	KeyFingerprint = "fingerprint" // Error Tracking's grouping key: the Code
 )
 
 // Attrs returns the attributes of every layer of err, outermost first,
@@ -98,34 +101,112 @@ func (e *Error) LogValue() slog.Value {
 // LogValue returns the value err logs as, the group described at
 // [Error.LogValue], for any error: a log handler can call it for errors that
 // hide an *Error behind fmt.Errorf's %w, or that are not this package's at
-// all. Their message is their Error text, which for an *Error behind such a
-// wrapper includes its bracketed attributes (the wrapper's text was made
-// with them). For nil it returns an empty group, which handlers leave out.
+// all. Their message is [Message]: their Error text with the bracketed
+// attributes of any *Error inside taken out, since those follow as
+// attributes of their own. When the chain has a [Code] ([CodeOf]), the group
+// also holds [KeyCode] and [KeyFingerprint] with it. For nil it returns an
+// empty group, which handlers leave out.
 func LogValue(err error) slog.Value {
 	if err == nil {
 		return slog.GroupValue()
 	}
-	var msg string
-	if e, ok := err.(*Error); ok && e != nil {
-		var buf [256]byte
-		msg = string(e.appendText(buf[:0], false))
-	} else {
-		msg = err.Error()
-	}
+	msg := Message(err)
 	stack := Stack(err)
+	code := CodeOf(err)
 	attrs := Attrs(err)
-	group := make([]slog.Attr, 0, 3+len(attrs))
+	group := make([]slog.Attr, 0, 5+len(attrs))
 	group = append(group, slog.String(KeyKind, KindOf(err).String()), slog.String(KeyMessage, msg))
 	if stack != "" {
 		group = append(group, slog.String(KeyStack, stack))
 	}
+	if code != "" {
+		group = append(group, slog.String(KeyCode, string(code)), slog.String(KeyFingerprint, string(code)))
+	}
 	for i, a := range attrs {
-		if isEmptyAttr(a) || a.Key == KeyKind || a.Key == KeyMessage || a.Key == KeyStack || seenKey(attrs[:i], a.Key) {
+		if isEmptyAttr(a) || isGroupKey(a.Key) || seenKey(attrs[:i], a.Key) {
 			continue
 		}
 		group = append(group, redactAttr(a))
 	}
 	return slog.GroupValue(group...)
+}
+
+// isGroupKey reports whether key is one that LogValue writes itself.
+func isGroupKey(key string) bool {
+	switch key {
+	case KeyKind, KeyMessage, KeyStack, KeyCode, KeyFingerprint:
+		return true
+	}
+	return false
+}
+
+// Message returns the text that logs and spans carry as error.message: the
+// chain of operations and messages down to the root cause, as
+// [Error.Error] writes it, without the bracketed attribute values.
+//
+// Two occurrences of one problem therefore read the same whatever the
+// request's values were (an order id, a user's address), which is what
+// Datadog's Error Tracking groups by, and no personal data rides along in
+// the message; the values are logged as attributes of their own. Error
+// keeps them, for a person reading one error.
+//
+// For an *Error hidden behind fmt.Errorf's %w or [Join], the attributes
+// are taken out of the wrapper's text too. Message(nil) is "".
+func Message(err error) string {
+	if err == nil {
+		return ""
+	}
+	if e, ok := err.(*Error); ok {
+		if e == nil {
+			return "<nil>"
+		}
+		var buf [256]byte
+		return string(e.appendText(buf[:0], false))
+	}
+	msg := err.Error()
+	return stripAttrs(msg, err, 0)
+}
+
+// stripAttrs removes from msg, the text of a wrapper, the bracketed
+// attributes of the first *Error of each branch under it.
+func stripAttrs(msg string, err error, depth int) string {
+	for ; err != nil && depth < maxChain; depth++ {
+		switch x := err.(type) {
+		case *Error:
+			if x == nil || !hasTextAttrs(x) {
+				return msg
+			}
+			full := x.Error()
+			var buf [256]byte
+			bare := string(x.appendText(buf[:0], false))
+			if i := strings.Index(msg, full); i >= 0 {
+				return msg[:i] + bare + msg[i+len(full):]
+			}
+			return msg
+		case interface{ Unwrap() error }:
+			err = x.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, b := range x.Unwrap() {
+				msg = stripAttrs(msg, b, depth+1)
+			}
+			return msg
+		default:
+			return msg
+		}
+	}
+	return msg
+}
+
+// hasTextAttrs reports whether e's text has bracketed attributes: whether
+// e or an *Error directly nested in it has any.
+func hasTextAttrs(e *Error) bool {
+	for depth := 0; e != nil && depth < maxChain; depth++ {
+		if len(e.Attrs) > 0 {
+			return true
+		}
+		e, _ = e.Err.(*Error)
+	}
+	return false
 }
 
 // seenKey reports whether one of attrs has key. An empty key is never seen:

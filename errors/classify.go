@@ -5,61 +5,93 @@ import (
 	"reflect"
 )
 
-// KindOf returns the kind of err: the innermost meaningful kind in its chain.
+// KindOf returns the kind of err.
 //
 // It looks through every kind of wrapping: nested *Error values,
-// fmt.Errorf's %w, [Join] and any type with an Unwrap method. A layer is
-// meaningful when it is an *Error with a Kind other than [Other], or when it
-// is (or, through its own Is method, matches) [context.Canceled] or
-// [context.DeadlineExceeded], which count as [Canceled] and
-// [DeadlineExceeded]. The innermost meaningful layer wins because it is
-// closest to what actually happened: an Unavailable error whose cause is the
-// caller's canceled context is a cancellation, not an outage. To reclassify
-// a cause, do not wrap it: put its text in the message of a new error.
+// fmt.Errorf's %w, [Join] and any type with an Unwrap method, and decides in
+// two steps.
+//
+// First, the kinds someone stated: an *Error with a Kind other than
+// [Other], and [context.Canceled] and [context.DeadlineExceeded] (also
+// errors that match them through their own Is method), which count as
+// [Canceled] and [DeadlineExceeded]. The innermost of these wins because it
+// is closest to what actually happened: an Unavailable error whose cause is
+// the caller's canceled context is a cancellation, not an outage. To
+// reclassify a cause, do not wrap it: put its text in the message of a new
+// error.
+//
+// Only when nobody stated a kind are the library errors of the chain
+// classified, innermost first: by the classifiers registered with
+// [RegisterClassifier], then by the built-in table (sql.ErrNoRows is
+// NotFound, a timeout DeadlineExceeded, a refused connection Unavailable, a
+// unique violation Conflict, ...; the README and the package documentation
+// show it whole). So errors.E(op, errors.NotFound, err) is NotFound
+// whatever err is, and a bare sql.ErrNoRows is NotFound too.
 //
 // For a joined error (or fmt.Errorf with several %w) every branch is
 // classified, a branch without a kind counting as Internal; the first branch
 // that is a real problem wins, and only if all branches are expected does
 // the first one win.
 //
-// An error with no meaningful layer at all, such as io.EOF, is [Internal]:
-// unknown errors are real problems until someone classifies them. KindOf(nil)
-// is [Other]; check err != nil first. KindOf does not allocate.
+// An error with no kind at all, such as io.EOF or a plain text error, is
+// [Internal]: unknown errors are real problems until someone classifies
+// them. KindOf(nil) is [Other]; check err != nil first. KindOf does not
+// allocate.
 func KindOf(err error) Kind {
 	if err == nil {
 		return Other
 	}
-	if k, ok := kindOf(err, 0); ok {
-		return k
+	if v := kindOf(err, 0); v.strength > none {
+		return v.kind
 	}
 	return Internal
 }
 
-// kindOf returns the innermost meaningful kind of err, and whether there is
-// one.
-func kindOf(err error, depth int) (kind Kind, ok bool) {
+// A verdict is a kind and how sure KindOf is of it.
+type verdict struct {
+	kind     Kind
+	strength uint8
+}
+
+// Strengths of a verdict, weakest first.
+const (
+	none     = iota // nothing in the chain has a kind
+	library         // a library error, classified by a classifier or the table
+	stated          // an *Error's Kind, or a context error
+)
+
+// kindOf returns the innermost stated kind of err's chain or, when there is
+// none, its innermost library kind.
+func kindOf(err error, depth int) verdict {
+	var said, lib verdict
 	for ; err != nil && depth < maxChain; depth++ {
 		switch x := err.(type) {
 		case *Error:
 			if x == nil {
-				return kind, ok
+				return pick(said, lib)
 			}
 			if x.Kind != Other {
-				kind, ok = x.Kind, true
+				said = verdict{x.Kind, stated}
 			}
 			err = x.Err
 			continue
 		case interface{ Unwrap() []error }:
-			if k, _, found := joinKind(x.Unwrap(), depth+1); found {
-				return k, true
+			if v, _ := joinKind(x.Unwrap(), depth+1); v.strength == stated {
+				return v
+			} else if v.strength > none {
+				lib = v
 			}
 			if k, found := contextKind(err); found {
-				return k, true
+				return verdict{k, stated}
 			}
-			return kind, ok
+			return pick(said, lib)
 		}
 		if k, found := contextKind(err); found {
-			kind, ok = k, true
+			said = verdict{k, stated}
+		} else if said.strength < stated {
+			if k, found := libraryKind(err); found {
+				lib = verdict{k, library}
+			}
 		}
 		u, isWrapper := err.(interface{ Unwrap() error })
 		if !isWrapper {
@@ -67,29 +99,39 @@ func kindOf(err error, depth int) (kind Kind, ok bool) {
 		}
 		err = u.Unwrap()
 	}
-	return kind, ok
+	return pick(said, lib)
+}
+
+// pick returns the stated verdict when there is one, else the library one.
+func pick(said, lib verdict) verdict {
+	if said.strength > none {
+		return said
+	}
+	return lib
 }
 
 // joinKind classifies the branches of a joined error and returns the
-// winning kind and the index of its branch.
-func joinKind(errs []error, depth int) (kind Kind, index int, ok bool) {
+// winning verdict and the index of its branch (-1 when every branch is
+// nil). A branch without a kind is an Internal library verdict: an unknown
+// error, which an outer stated kind overrides as it would without the join.
+func joinKind(errs []error, depth int) (v verdict, index int) {
 	index = -1
 	for i, b := range errs {
 		if b == nil {
 			continue
 		}
-		k, found := kindOf(b, depth)
-		if !found {
-			k = Internal
+		bv := kindOf(b, depth)
+		if bv.strength == none {
+			bv = verdict{Internal, library}
 		}
-		if !k.Expected() {
-			return k, i, true
+		if !bv.kind.Expected() {
+			return bv, i
 		}
 		if index < 0 {
-			kind, index = k, i
+			v, index = bv, i
 		}
 	}
-	return kind, index, index >= 0
+	return v, index
 }
 
 // contextKind reports whether err itself is, or says through its own Is
@@ -154,7 +196,7 @@ func publicMsg(err error, k Kind, depth int) string {
 			err = x.Unwrap()
 		case interface{ Unwrap() []error }:
 			errs := x.Unwrap()
-			if _, i, ok := joinKind(errs, depth+1); ok {
+			if _, i := joinKind(errs, depth+1); i >= 0 {
 				return publicMsg(errs[i], k, depth+1)
 			}
 			return ""
@@ -254,8 +296,8 @@ func rootCause(err error, depth int) error {
 			err = x.Unwrap()
 		case interface{ Unwrap() []error }:
 			errs := x.Unwrap()
-			_, i, ok := joinKind(errs, depth+1)
-			if !ok {
+			_, i := joinKind(errs, depth+1)
+			if i < 0 {
 				return nil
 			}
 			err = errs[i]

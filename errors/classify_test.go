@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"testing"
 
 	"github.com/ddx-go/ddx/errors"
@@ -63,7 +62,6 @@ func TestKindOf(t *testing.T) {
 		{"fmt-wrapped DeadlineExceeded", fmt.Errorf("read: %w", context.DeadlineExceeded), errors.DeadlineExceeded},
 		{"Is says deadline", timeoutErr{}, errors.DeadlineExceeded},
 		{"Is says canceled", fmt.Errorf("dial: %w", canceledErr{}), errors.Canceled},
-		{"os deadline is no context error", os.ErrDeadlineExceeded, errors.Internal},
 
 		{"fmt-wrapped kind", fmt.Errorf("x: %w", errors.E(errors.NotFound)), errors.NotFound},
 		{"outer without kind", errors.E(errors.Op("a"), "get", errors.E(errors.NotFound)), errors.NotFound},
@@ -261,7 +259,7 @@ func TestCustomMultiError(t *testing.T) {
 		{"branch wins over own Is", multi{errs: []error{errors.E(errors.Invalid, "bad")}, canceled: true}, errors.Invalid, "bad", "Invalid"},
 		{"nil *Error branch", multi{errs: []error{nilErr}}, errors.Internal, "internal error", "errors_test.multi"},
 		{"under E", errors.E(errors.NotFound, "outer", multi{}), errors.NotFound, "outer", "NotFound"},
-		{"own type, not a wrapper", errors.E(errors.Op("a"), multi{errs: []error{refused}}), errors.Internal, "internal error", "errors_test.multi"},
+		{"own type, not a wrapper", errors.E(errors.Op("a"), multi{errs: []error{refused}}), errors.Unavailable, "service unavailable", "errors_test.multi"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

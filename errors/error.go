@@ -29,6 +29,9 @@ type Error struct {
 	// Kind classifies the failure; Other means "not said here", and the
 	// kind of the cause, if any, applies.
 	Kind Kind
+	// Code is a stable, machine-readable reason, "payment.declined": see
+	// [Code]. Empty means "not said here".
+	Code Code
 	// Msg says what went wrong in this layer, "charge order 42". For
 	// expected kinds it is also the text a client may see ([Public]), so
 	// it must not contain secrets or internal detail.
@@ -55,12 +58,13 @@ var (
 //
 //   - [Op]: the operation, "orders.Get";
 //   - [Kind]: the classification, [NotFound];
+//   - [Code]: the stable reason, "payment.declined";
 //   - string: the message, "charge order 42";
 //   - error: the cause; nil causes (also nil pointers such as a
 //     (*MyError)(nil)) are ignored, several are joined with [Join];
 //   - [slog.Attr] or []slog.Attr: context, slog.Int("order_id", 42).
 //
-// A repeated Op, Kind or string replaces the earlier one. E records the stack
+// A repeated Op, Kind, Code or string replaces the earlier one. E records the stack
 // of its caller unless a cause already carries a stack, so wrapping an error
 // layer by layer records it once, where the failure happened. Errors made
 // during package initialisation (sentinels such as
@@ -75,6 +79,7 @@ func E(args ...any) error {
 	var (
 		op     Op
 		kind   Kind
+		code   Code
 		msg    string
 		nattrs int
 		cause  error
@@ -87,6 +92,8 @@ func E(args ...any) error {
 			op = a
 		case Kind:
 			kind = a
+		case Code:
+			code = a
 		case string:
 			msg = a
 		case slog.Attr:
@@ -141,7 +148,7 @@ func E(args ...any) error {
 			copy(e.pcs, pcs[:n])
 		}
 	}
-	e.Op, e.Kind, e.Msg, e.Err = op, kind, msg, cause
+	e.Op, e.Kind, e.Code, e.Msg, e.Err = op, kind, code, msg, cause
 	if nattrs > 0 {
 		for _, arg := range args {
 			switch a := arg.(type) {

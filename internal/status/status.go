@@ -1,7 +1,7 @@
 // Package status is the one place where an errors.Kind meets a transport:
 // the HTTP status, gRPC code and log level for each kind, and the way back.
-// DESIGN.md's
-// behaviour table is this file; middleware and ddxgrpc only look it up.
+// The behaviour table of the README's Kinds section is this file;
+// middleware and ddxgrpc only look it up.
 package status
 
 import (
@@ -73,45 +73,10 @@ func GRPC(k errors.Kind) codes.Code { return lookup(k).grpc }
 
 // KindOfHTTP classifies a status code that was written without an error, for
 // example by a handler that calls WriteHeader(404) itself or by a dependency
-// that answered an outbound call. 2xx and 3xx have no kind; ok is false.
-func KindOfHTTP(code int) (k errors.Kind, ok bool) {
-	switch {
-	case code < 400:
-		return errors.Other, false
-	case code == http.StatusBadRequest, code == http.StatusUnprocessableEntity,
-		code == http.StatusRequestEntityTooLarge, code == http.StatusRequestURITooLong,
-		code == http.StatusUnsupportedMediaType, code == http.StatusRequestHeaderFieldsTooLarge,
-		code == http.StatusMethodNotAllowed, code == http.StatusNotAcceptable,
-		code == http.StatusLengthRequired, code == http.StatusRequestedRangeNotSatisfiable,
-		code == http.StatusExpectationFailed, code == http.StatusMisdirectedRequest:
-		return errors.Invalid, true
-	case code == http.StatusUnauthorized:
-		return errors.Unauthenticated, true
-	case code == http.StatusForbidden:
-		return errors.PermissionDenied, true
-	case code == http.StatusNotFound, code == http.StatusGone:
-		return errors.NotFound, true
-	case code == http.StatusConflict:
-		return errors.Conflict, true
-	case code == http.StatusPreconditionFailed, code == http.StatusPreconditionRequired,
-		code == http.StatusLocked, code == http.StatusFailedDependency, code == http.StatusTooEarly:
-		return errors.FailedPrecondition, true
-	case code == http.StatusTooManyRequests:
-		return errors.TooManyRequests, true
-	case code == StatusClientClosedRequest:
-		return errors.Canceled, true
-	case code == http.StatusGatewayTimeout, code == http.StatusRequestTimeout:
-		return errors.DeadlineExceeded, true
-	case code == http.StatusServiceUnavailable, code == http.StatusBadGateway:
-		return errors.Unavailable, true
-	case code == http.StatusNotImplemented:
-		return errors.Unimplemented, true
-	case code < 500:
-		return errors.Invalid, true // other 4xx: the client's doing
-	default:
-		return errors.Internal, true
-	}
-}
+// that answered an outbound call. 2xx and 3xx have no kind; ok is false. The
+// table is the errors package's, which classifies errors that carry a status
+// the same way.
+func KindOfHTTP(code int) (k errors.Kind, ok bool) { return errors.KindOfHTTP(code) }
 
 // KindOfGRPC classifies a gRPC code. OK has no kind; ok is false.
 func KindOfGRPC(c codes.Code) (k errors.Kind, ok bool) {
@@ -147,7 +112,7 @@ func KindOfGRPC(c codes.Code) (k errors.Kind, ok bool) {
 	}
 }
 
-// Level is the log level of an outcome of kind k, DESIGN.md's last column:
+// Level is the log level of an outcome of kind k, the table's last column:
 // a client that went away is INFO, other expected kinds WARN, the rest
 // ERROR.
 func Level(k errors.Kind) slog.Level {

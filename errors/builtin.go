@@ -1,0 +1,217 @@
+package errors
+
+import (
+	"database/sql"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"syscall"
+)
+
+// The errors that libraries return, classified with no wrapping and no
+// registration. This is the one table of them; the package documentation
+// and README show it.
+//
+//	error                                         kind
+//	sql.ErrNoRows (also pgx.ErrNoRows)            NotFound
+//	os.ErrDeadlineExceeded, Timeout() true        DeadlineExceeded
+//	connection refused, reset or aborted,
+//	host or network unreachable, no such host     Unavailable
+//	SQLState() string (pgx, lib/pq):
+//	  23505 unique_violation                      Conflict
+//	  23503 foreign_key_violation                 FailedPrecondition
+//	  40001 serialization_failure,
+//	  40P01 deadlock_detected                     Unavailable
+//	  57014 query_canceled                        Canceled
+//	  08xxx connection exception                  Unavailable
+//	  any other state                             Internal
+//	StatusCode() int or HTTPStatus() int          the kind of that status (KindOfHTTP)
+//
+// A layer is checked against these rows in this order; the first that
+// applies classifies it.
+
+// libraryKind classifies one layer of a chain, not its causes: first with
+// the registered classifiers, in the order they were registered, then with
+// the built-in table. A method of err that panics (Timeout, SQLState,
+// StatusCode) leaves the layer unclassified.
+func libraryKind(err error) (k Kind, ok bool) {
+	if cs := classifiers.Load(); cs != nil {
+		for _, c := range *cs {
+			if k, ok := c.classify(err); ok {
+				return k, true
+			}
+		}
+	}
+	defer func() {
+		if recover() != nil {
+			k, ok = Other, false
+		}
+	}()
+	return builtinKind(err)
+}
+
+// builtinKind is the table above.
+func builtinKind(err error) (Kind, bool) {
+	switch x := err.(type) {
+	case interface{ SQLState() string }:
+		return kindOfSQLState(x.SQLState()), true
+	case interface{ StatusCode() int }:
+		return KindOfHTTP(x.StatusCode())
+	case interface{ HTTPStatus() int }:
+		return KindOfHTTP(x.HTTPStatus())
+	case syscall.Errno:
+		switch x {
+		case syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED,
+			syscall.EHOSTUNREACH, syscall.ENETUNREACH:
+			return Unavailable, true
+		}
+		// ETIMEDOUT and EAGAIN say so through Timeout, below.
+	case *net.DNSError:
+		if x.IsNotFound {
+			return Unavailable, true
+		}
+	}
+	if t, ok := err.(interface{ Timeout() bool }); ok && t.Timeout() {
+		return DeadlineExceeded, true
+	}
+	if err == sql.ErrNoRows {
+		return NotFound, true
+	}
+	return Other, false
+}
+
+// kindOfSQLState classifies a five-character SQLSTATE, the code PostgreSQL
+// (and the SQL standard) gives every error.
+func kindOfSQLState(state string) Kind {
+	switch state {
+	case "23505":
+		return Conflict
+	case "23503":
+		return FailedPrecondition
+	case "40001", "40P01":
+		return Unavailable
+	case "57014":
+		return Canceled
+	}
+	if len(state) == 5 && state[:2] == "08" {
+		return Unavailable
+	}
+	return Internal
+}
+
+// KindOfHTTP returns the kind of an HTTP status code: the kind a server meant
+// when it answered with it. It is how KindOf classifies an error with a
+// StatusCode or HTTPStatus method, and how ddx's middleware classifies a
+// status written without an error. 1xx, 2xx and 3xx have no kind: ok is
+// false. A 4xx that has no row of its own is Invalid (the client's doing), a
+// 5xx Internal.
+func KindOfHTTP(code int) (k Kind, ok bool) {
+	switch code {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity,
+		http.StatusRequestEntityTooLarge, http.StatusRequestURITooLong,
+		http.StatusUnsupportedMediaType, http.StatusRequestHeaderFieldsTooLarge,
+		http.StatusMethodNotAllowed, http.StatusNotAcceptable,
+		http.StatusLengthRequired, http.StatusRequestedRangeNotSatisfiable,
+		http.StatusExpectationFailed, http.StatusMisdirectedRequest:
+		return Invalid, true
+	case http.StatusUnauthorized:
+		return Unauthenticated, true
+	case http.StatusForbidden:
+		return PermissionDenied, true
+	case http.StatusNotFound, http.StatusGone:
+		return NotFound, true
+	case http.StatusConflict:
+		return Conflict, true
+	case http.StatusPreconditionFailed, http.StatusPreconditionRequired,
+		http.StatusLocked, http.StatusFailedDependency, http.StatusTooEarly:
+		return FailedPrecondition, true
+	case http.StatusTooManyRequests:
+		return TooManyRequests, true
+	case statusClientClosedRequest:
+		return Canceled, true
+	case http.StatusGatewayTimeout, http.StatusRequestTimeout:
+		return DeadlineExceeded, true
+	case http.StatusServiceUnavailable, http.StatusBadGateway:
+		return Unavailable, true
+	case http.StatusNotImplemented:
+		return Unimplemented, true
+	}
+	switch {
+	case code < 400:
+		return Other, false
+	case code < 500:
+		return Invalid, true
+	default:
+		return Internal, true
+	}
+}
+
+// statusClientClosedRequest is nginx's 499, which net/http has no name for.
+const statusClientClosedRequest = 499
+
+// RegisterClassifier teaches [KindOf] to classify errors it does not know,
+// such as a team's own *QuotaError or a client library's error type:
+//
+//	func init() {
+//		errors.RegisterClassifier(func(err error) (errors.Kind, bool) {
+//			if _, ok := err.(*billing.QuotaError); ok {
+//				return errors.TooManyRequests, true
+//			}
+//			return errors.Other, false
+//		})
+//	}
+//
+// KindOf calls f for each layer of a chain that has no meaningful kind of
+// its own (an *Error without a Kind, a fmt.Errorf wrapper, a library's
+// error), one layer at a time: f must look at err itself, not unwrap it,
+// and return false for errors it does not know. Classifiers run in the
+// order they were registered, before the built-in table, so that a
+// classifier can also change what a built-in row says. Returning [Other]
+// with true counts as false.
+//
+// RegisterClassifier is meant to be called from init, but it is safe for
+// concurrent use at any time. f must be fast and must not allocate: KindOf
+// runs for every failed request. A classifier that panics is skipped for
+// that error, and the first panic is logged once through [slog.Default].
+// A nil f is ignored.
+func RegisterClassifier(f func(err error) (Kind, bool)) {
+	if f == nil {
+		return
+	}
+	registerMu.Lock()
+	defer registerMu.Unlock()
+	var next []*classifier
+	if cs := classifiers.Load(); cs != nil {
+		next = append(next, *cs...)
+	}
+	next = append(next, &classifier{f: f})
+	classifiers.Store(&next)
+}
+
+var (
+	// classifiers is copied on write, so KindOf reads it without a lock.
+	classifiers atomic.Pointer[[]*classifier]
+	registerMu  sync.Mutex
+)
+
+type classifier struct {
+	f        func(error) (Kind, bool)
+	panicked atomic.Bool
+}
+
+// classify calls the classifier, surviving its panics.
+func (c *classifier) classify(err error) (k Kind, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			k, ok = Other, false
+			if !c.panicked.Swap(true) {
+				slog.Default().Error("errors: a classifier registered with RegisterClassifier panicked; it is skipped for such errors",
+					slog.Any("panic", r), slog.String("error.type", typeString(err)))
+			}
+		}
+	}()
+	k, ok = c.f(err)
+	return k, ok && k != Other
+}
