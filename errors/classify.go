@@ -55,9 +55,9 @@ type verdict struct {
 
 // Strengths of a verdict, weakest first.
 const (
-	none     = iota // nothing in the chain has a kind
-	library         // a library error, classified by a classifier or the table
-	stated          // an *Error's Kind, or a context error
+	none    = iota // nothing in the chain has a kind
+	library        // a library error, classified by a classifier or the table
+	stated         // an *Error's Kind, or a context error
 )
 
 // kindOf returns the innermost stated kind of err's chain or, when there is
