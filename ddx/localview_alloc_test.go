@@ -11,8 +11,8 @@ import (
 // With the view off, a trace request allocates exactly what it did before
 // the view existed.
 func TestLocalViewOffAllocatesNothing(t *testing.T) {
-	payload := encodeTraces(t, sampleTrace())
-	tr := newTestTransport(nopAgent{})
+	payload := testPayload(t)
+	tr := newTestTransport(nopAgent{}, nil)
 	defer tr.abort()
 	req, _ := http.NewRequest(http.MethodPost, "http://agent/v0.4/traces", bytes.NewReader(payload))
 	send := func(rt func(*http.Request) (*http.Response, error)) func() {
@@ -24,7 +24,7 @@ func TestLocalViewOffAllocatesNothing(t *testing.T) {
 			resp.Body.Close()
 		}
 	}
-	before := testing.AllocsPerRun(200, send(func(r *http.Request) (*http.Response, error) { return tr.roundTrip(r, false) }))
+	before := testing.AllocsPerRun(200, send(func(r *http.Request) (*http.Response, error) { return tr.roundTrip(r) }))
 	off := testing.AllocsPerRun(200, send(tr.RoundTrip))
 	if off != before {
 		t.Fatalf("view off: %v allocs per request, want %v as without the view", off, before)

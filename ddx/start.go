@@ -69,11 +69,8 @@ func Start(opts ...Option) *Runtime {
 
 	tl := newTracerLogger(r.logger, cfg.agentURL.Redacted())
 	tracer.UseLogger(tl.adapter())
-	r.transport = newAgentTransport(cfg.agentURL, cfg.infoTimeout)
-	r.transport.delivered = tl.recovered
-	r.transport.failed = tl.requestFailed
-	tl.viewOn = func() bool { return r.transport.view.Load() != nil }
-	viewState := r.setUpLocalView()
+	hook, viewState := cfg.newAgentHook(tl)
+	r.transport = newAgentTransport(cfg.agentURL, cfg.infoTimeout, hook)
 
 	go r.startDatadog()
 	wait := time.NewTimer(cfg.startWait)

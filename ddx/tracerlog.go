@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
@@ -21,7 +22,8 @@ import (
 // how to fix it); later ones are counted and summarised at most once per
 // summaryEvery, and the transport reports when the Agent answers again.
 type tracerLogger struct {
-	logger  *slog.Logger
+	base    *slog.Logger // the logger as given, for ddx's own messages
+	logger  *slog.Logger // base, as dd-trace-go's logger
 	agent   string // the Agent address, as the person configured it
 	every   time.Duration
 	now     func() time.Time
@@ -31,15 +33,15 @@ type tracerLogger struct {
 	held    int       // agent messages not shown since lastSum
 	lost    int       // traces the tracer reported lost during this outage
 
-	// viewOn, when set, reports whether the local trace view is showing
-	// traces, in which case they are not all lost to the person watching.
-	viewOn func() bool
+	// viewOn is whether the local trace view is showing traces, in which
+	// case they are not all lost to the person watching.
+	viewOn atomic.Bool
 }
 
 const summaryEvery = time.Minute
 
 func newTracerLogger(l *slog.Logger, agent string) *tracerLogger {
-	return &tracerLogger{logger: l.With(slog.String("logger.name", "dd-trace-go")), agent: agent, every: summaryEvery, now: time.Now}
+	return &tracerLogger{base: l, logger: l.With(slog.String("logger.name", "dd-trace-go")), agent: agent, every: summaryEvery, now: time.Now}
 }
 
 // adapter is what tracer.UseLogger takes.
@@ -61,9 +63,9 @@ func (t *tracerLogger) log(lvl tracer.LogLevel, msg string) {
 
 var lostRe = regexp.MustCompile(`lost (\d+) traces?`)
 
-// requestFailed is the transport's report of a request the Agent did not
-// take.
-func (t *tracerLogger) requestFailed(what string, err error) {
+// Failed is the transport's report of a request the Agent did not take
+// (localview.Reports).
+func (t *tracerLogger) Failed(what string, err error) {
 	msg := what + ": " + err.Error()
 	cause, ok := agentTrouble("agent " + msg)
 	if !ok {
@@ -94,7 +96,7 @@ func (t *tracerLogger) trouble(cause, msg string) {
 	switch {
 	case first:
 		local := ""
-		if t.viewOn != nil && t.viewOn() {
+		if t.viewOn.Load() {
 			local = "Meanwhile each trace is printed on stderr by the local trace view. "
 		}
 		t.logger.LogAttrs(context.Background(), slog.LevelWarn,
@@ -110,9 +112,20 @@ func (t *tracerLogger) trouble(cause, msg string) {
 	}
 }
 
-// recovered is called by the transport after a successful request to the
-// Agent; it closes an outage that was reported.
-func (t *tracerLogger) recovered() {
+// Showing is the local view's report that it shows every trace from now on
+// (localview.Reports); auto: because no Agent could be dialled, which is
+// said once.
+func (t *tracerLogger) Showing(auto bool) {
+	t.viewOn.Store(true)
+	if auto {
+		t.base.Info("ddx: no Datadog Agent at "+t.agent+"; showing each finished trace on stderr instead (local trace view). "+
+			"DDX_LOCAL_VIEW=false turns it off.", slog.String("agent.url", t.agent))
+	}
+}
+
+// Delivered is the transport's report that the Agent took a trace payload
+// (localview.Reports); it closes an outage that was reported.
+func (t *tracerLogger) Delivered() {
 	t.mu.Lock()
 	if !t.down {
 		t.mu.Unlock()

@@ -58,10 +58,10 @@ func TestAgentTroubleIsExplainedOnceThenSummarisedPerMinute(t *testing.T) {
 	tl, now := newTestTracerLogger(&buf)
 	refused := errors.New(`dial tcp 127.0.0.1:8126: connect: connection refused`)
 
-	tl.requestFailed("GET /info", refused)
+	tl.Failed("GET /info", refused)
 	for range 50 {
 		tl.log(3, "Datadog Tracer v2.12.0 ERROR: lost 2 traces: Post \"http://localhost:8126/v0.4/traces\": dial tcp 127.0.0.1:8126: connect: connection refused")
-		tl.requestFailed("PUT /v0.4/traces", refused)
+		tl.Failed("PUT /v0.4/traces", refused)
 	}
 	lines := decodeLines(t, buf.Bytes())
 	require.Len(t, lines, 1, "one explanation, no flood")
@@ -69,22 +69,22 @@ func TestAgentTroubleIsExplainedOnceThenSummarisedPerMinute(t *testing.T) {
 	assert.Equal(t, "WARN", lines[0]["status"])
 
 	*now = now.Add(61 * time.Second)
-	tl.requestFailed("PUT /v0.4/traces", refused)
+	tl.Failed("PUT /v0.4/traces", refused)
 	lines = decodeLines(t, buf.Bytes())
 	require.Len(t, lines, 2, "a summary after a minute")
 	assert.Contains(t, lines[1]["message"], "still not reachable")
 	assert.EqualValues(t, 101, lines[1]["suppressed"])
 	assert.EqualValues(t, 100, lines[1]["traces_lost"])
 
-	tl.recovered()
-	tl.recovered()
+	tl.Delivered()
+	tl.Delivered()
 	lines = decodeLines(t, buf.Bytes())
 	require.Len(t, lines, 3, "recovery is reported once")
 	assert.Contains(t, lines[2]["message"], "reachable again")
 	assert.Equal(t, "INFO", lines[2]["status"])
 
 	// A new outage is explained again.
-	tl.requestFailed("PUT /v0.4/traces", refused)
+	tl.Failed("PUT /v0.4/traces", refused)
 	assert.Len(t, decodeLines(t, buf.Bytes()), 4)
 }
 
@@ -119,8 +119,10 @@ func TestAgentTroubleMentionsTheLocalView(t *testing.T) {
 	for _, on := range []bool{false, true} {
 		var buf bytes.Buffer
 		tl, _ := newTestTracerLogger(&buf)
-		tl.viewOn = func() bool { return on }
-		tl.requestFailed("GET /info", errors.New("dial tcp 127.0.0.1:8126: connect: connection refused"))
+		if on {
+			tl.Showing(false)
+		}
+		tl.Failed("GET /info", errors.New("dial tcp 127.0.0.1:8126: connect: connection refused"))
 		lines := decodeLines(t, buf.Bytes())
 		require.Len(t, lines, 1)
 		if on {

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -30,26 +29,25 @@ type agentTransport struct {
 	ctx    context.Context // canceled by abort
 	cancel context.CancelFunc
 
-	// delivered, when set, is told of every trace payload the Agent took,
-	// so an outage that was reported can be reported over.
-	delivered func()
-	// failed, when set, is told of every request the Agent did not take, as
-	// it happens: the tracer's own messages about it arrive up to a minute
-	// later, aggregated.
-	failed func(what string, err error)
-
-	// view, when set, is shown every trace payload (localview.go). Off, it
-	// costs RoundTrip one atomic load.
-	view atomic.Pointer[localView]
-	// autoView, when set, becomes view the first time the Agent cannot be
-	// dialled (the "auto" setting with a person watching), and viewStarted
-	// is told.
-	autoView    *localView
-	viewStarted func()
-	autoOnce    sync.Once
+	// hook is told of every request and its outcome: the local view and,
+	// through it, the tracer logger (Start makes it).
+	hook agentHook
 }
 
-func newAgentTransport(agentURL *url.URL, infoTimeout time.Duration) *agentTransport {
+// agentHook is the one thing the transport tells about the tracer's
+// requests. RoundTrip sends req with agent, the transport's bounded round
+// trip, and returns what the tracer gets; Delivered is told of every trace
+// payload the Agent took, so an outage that was reported can be reported
+// over; Failed of every request the Agent did not take, as it happens (the
+// tracer's own messages about it arrive up to a minute later, aggregated),
+// except requests abandoned at Stop. *localview.Hook implements it.
+type agentHook interface {
+	RoundTrip(req *http.Request, agent http.RoundTripper) (*http.Response, error)
+	Delivered(req *http.Request)
+	Failed(req *http.Request, err error)
+}
+
+func newAgentTransport(agentURL *url.URL, infoTimeout time.Duration, hook agentHook) *agentTransport {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -69,7 +67,7 @@ func newAgentTransport(agentURL *url.URL, infoTimeout time.Duration) *agentTrans
 		tr.MaxIdleConnsPerHost = 100
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &agentTransport{base: tr, infoTimeout: infoTimeout, ctx: ctx, cancel: cancel}
+	return &agentTransport{base: tr, infoTimeout: infoTimeout, ctx: ctx, cancel: cancel, hook: hook}
 }
 
 // client returns an http.Client over t. The tracer's usual 10 s timeout is
@@ -83,15 +81,20 @@ func (t *agentTransport) client() *http.Client {
 const agentRequestTimeout = 10 * time.Second
 
 func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if v := t.view.Load(); v != nil {
-		return t.viewRoundTrip(v, req)
-	}
-	return t.roundTrip(req, false)
+	return t.hook.RoundTrip(req, (*boundedTransport)(t))
 }
 
-// roundTrip sends req to the Agent within its bounds. quiet leaves a
-// failure to dial the Agent unreported: the local view answered for it.
-func (t *agentTransport) roundTrip(req *http.Request, quiet bool) (*http.Response, error) {
+// boundedTransport is the transport without its hook's RoundTrip: what the
+// hook sends with.
+type boundedTransport agentTransport
+
+func (b *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return (*agentTransport)(b).roundTrip(req)
+}
+
+// roundTrip sends req to the Agent within its bounds and tells the hook
+// how it went.
+func (t *agentTransport) roundTrip(req *http.Request) (*http.Response, error) {
 	if t.ctx.Err() != nil {
 		closeBody(req)
 		return nil, errAgentAborted
@@ -111,20 +114,14 @@ func (t *agentTransport) roundTrip(req *http.Request, quiet bool) (*http.Respons
 		if t.ctx.Err() != nil {
 			return nil, err
 		}
-		noAgent := isDialError(err)
-		if noAgent && t.autoView != nil {
-			t.autoOnce.Do(t.startAutoView)
-		}
-		if t.failed != nil && !(quiet && noAgent) {
-			t.failed(req.Method+" "+req.URL.Path, err)
-		}
+		t.hook.Failed(req, err)
 		return nil, err
 	}
-	if t.failed != nil && resp.StatusCode >= 500 {
-		t.failed(req.Method+" "+req.URL.Path, fmt.Errorf("the Agent answered %s", resp.Status))
+	if resp.StatusCode >= 500 {
+		t.hook.Failed(req, fmt.Errorf("the Agent answered %s", resp.Status))
 	}
-	if t.delivered != nil && resp.StatusCode < 300 && strings.HasSuffix(req.URL.Path, "/traces") {
-		t.delivered()
+	if resp.StatusCode < 300 && strings.HasSuffix(req.URL.Path, "/traces") {
+		t.hook.Delivered(req)
 	}
 	// The context must live until the body is read: release it on Close.
 	resp.Body = &cancelBody{ReadCloser: resp.Body, release: func() { stop(); cancel() }}
