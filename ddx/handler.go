@@ -34,6 +34,7 @@ const (
 	keyService = "dd.service"
 	keyEnv     = "dd.env"
 	keyVersion = "dd.version"
+	keyDD      = "dd" // the group the dd.* keys nest in
 )
 
 // HandlerOptions configures [NewHandler]. A nil *HandlerOptions means the
@@ -50,8 +51,10 @@ type HandlerOptions struct {
 
 	// Service, Env and Version are written as dd.service, dd.env and
 	// dd.version on every line (Datadog's unified service tagging). An empty
-	// value omits its key. NewHandler does not read DD_SERVICE and friends:
-	// [Start] does and fills these in.
+	// value is taken from DD_SERVICE, DD_ENV or DD_VERSION, as the tracer
+	// takes them, so that a handler built without [Start] still tags its
+	// lines the way the tracer tags its spans; when that is empty too, the
+	// key is left out.
 	Service, Env, Version string
 
 	// RedactKeys adds patterns to the built-in redaction list (password,
@@ -100,8 +103,10 @@ type HandlerOptions struct {
 // key.
 //
 // A root-level attribute named like a built-in (timestamp, status,
-// message) is written as fields.<key>, so that "status":200 cannot replace
-// the line's status. Attributes whose key looks like a secret are
+// message, dd.trace_id, dd.span_id, dd.service, dd.env, dd.version, or a
+// group named dd) is written as fields.<key>, so that "status":200 cannot
+// replace the line's status, nor a caller's dd.trace_id join the line to
+// another trace. Attributes whose key looks like a secret are
 // redacted, see [HandlerOptions.RedactKeys].
 //
 // Each record is written with a single Write call; handlers derived with
@@ -109,11 +114,26 @@ type HandlerOptions struct {
 // Odd values never make it panic or drop a line: a panicking LogValue,
 // Error or MarshalJSON method is reported in place of the value.
 func NewHandler(w io.Writer, opts *HandlerOptions) slog.Handler {
+	o := handlerOptions(opts)
+	return slogmulti.Pipe(redactMiddleware(redact.New(o.RedactKeys...))).Handler(newJSONHandler(w, &o))
+}
+
+// handlerOptions copies opts, with the unified service tags that it leaves
+// empty taken from the environment.
+func handlerOptions(opts *HandlerOptions) HandlerOptions {
 	var o HandlerOptions
 	if opts != nil {
 		o = *opts
 	}
-	return slogmulti.Pipe(redactMiddleware(redact.New(o.RedactKeys...))).Handler(newJSONHandler(w, &o))
+	for _, f := range [...]struct {
+		v   *string
+		env string
+	}{{&o.Service, "DD_SERVICE"}, {&o.Env, "DD_ENV"}, {&o.Version, "DD_VERSION"}} {
+		if *f.v == "" {
+			*f.v = os.Getenv(f.env)
+		}
+	}
+	return o
 }
 
 // jsonHandler is the core of NewHandler; redaction happens before it.
@@ -203,6 +223,9 @@ func (h *jsonHandler) WithGroup(name string) slog.Handler {
 		return h
 	}
 	h2 := h.clone()
+	if len(h.groups) == 0 {
+		name = unreserved(name) // a root group "dd" would read as dd.*
+	}
 	h2.pending = jsonbuf.AppendKey(h2.pending, name)
 	h2.pending = append(h2.pending, '{')
 	h2.nPending++

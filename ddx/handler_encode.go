@@ -102,8 +102,11 @@ func (e *encoder) attr(a slog.Attr, top bool) bool {
 // unreserved renames a root-level attribute whose key is one of the
 // built-ins', which would otherwise appear twice in the object: an
 // attribute "status":200 (an HTTP status, typically) would replace the
-// line's status for Datadog. Like logrus, the attribute keeps its value
-// under "fields.<key>". Constant strings: no allocation.
+// line's status for Datadog, and a caller's "dd.trace_id" would join the
+// line to a trace it is not part of (a last-wins parser takes the forged
+// one). Like logrus, the attribute keeps its value under "fields.<key>".
+// A group named "dd" is renamed too: Datadog reads {"dd":{"trace_id":..}}
+// as dd.trace_id. Constant strings: no allocation.
 func unreserved(key string) string {
 	switch key {
 	case keyTime:
@@ -112,6 +115,18 @@ func unreserved(key string) string {
 		return "fields." + keyLevel
 	case keyMessage:
 		return "fields." + keyMessage
+	case keyTraceID:
+		return "fields." + keyTraceID
+	case keySpanID:
+		return "fields." + keySpanID
+	case keyService:
+		return "fields." + keyService
+	case keyEnv:
+		return "fields." + keyEnv
+	case keyVersion:
+		return "fields." + keyVersion
+	case keyDD:
+		return "fields." + keyDD
 	}
 	return key
 }
@@ -285,7 +300,7 @@ func (e *encoder) errorValue(err error) {
 	if !strings.Contains(has, "m") {
 		e.buf = appendSep(e.buf)
 		e.buf = append(e.buf, `"`+errors.KeyMessage+`":`...)
-		e.buf = jsonbuf.AppendString(e.buf, inner.Error())
+		e.buf = jsonbuf.AppendString(e.buf, errors.Message(inner))
 	}
 	if !complete && !strings.Contains(has, "s") {
 		if st := errors.Stack(inner); st != "" {

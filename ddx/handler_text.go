@@ -249,9 +249,12 @@ func (e *textEncoder) errorFields(err error) {
 		return
 	}
 	for _, a := range v.Group() {
-		if a.Key == errors.KeyStack {
+		switch a.Key {
+		case errors.KeyStack:
 			e.stack = a.Value.String()
 			continue
+		case errors.KeyFingerprint:
+			continue // the code again: Datadog's, not a reader's
 		}
 		e.attr(a, false)
 	}

@@ -12,12 +12,25 @@ import (
 // "real problems" from "client said something wrong" without parsing text.
 const TagErrorKind = "error.kind"
 
-// RecordError records err on span following the Kind table of DESIGN.md.
+// TagErrorCode and TagErrorFingerprint carry errors.CodeOf(err), when the
+// error has a code: the first for facets and monitors, the second because
+// Datadog's Error Tracking groups by it instead of by message and stack.
+const (
+	TagErrorCode        = "error.code"
+	TagErrorFingerprint = "error.fingerprint"
+)
+
+// RecordError records err on span following the Kind table (see the errors
+// package): expected kinds are no span errors.
 //
-// Every error gets the [TagErrorKind] tag. Errors of an expected kind (a 404,
-// a client that went away) stop there: the span's error flag stays off, so no
-// monitor counts them. The others set the flag with error.message (the whole
-// chain), error.type ([errors.TypeName], not *fmt.wrapError) and error.stack:
+// Every error gets the [TagErrorKind] tag, and [TagErrorCode] and
+// [TagErrorFingerprint] when it has an [errors.Code]. Errors of an expected
+// kind (a 404, a client that went away) stop there: the span's error flag
+// stays off, so no monitor counts them. The others set the flag with
+// error.message ([errors.Message]: the whole chain without attribute values,
+// exactly what the log line's error.message is, so that one problem is one
+// Error Tracking issue and no personal data rides in the message),
+// error.type ([errors.TypeName], not *fmt.wrapError) and error.stack:
 // the stack of where the error was created when it carries one, so Error
 // Tracking groups it by its origin rather than by where it was logged, and
 // the stack of the RecordError call for a plain error.
@@ -29,6 +42,10 @@ func RecordError(span *tracer.Span, err error) {
 	}
 	kind := errors.KindOf(err)
 	span.SetTag(TagErrorKind, kind.String())
+	if code := errors.CodeOf(err); code != "" {
+		span.SetTag(TagErrorCode, string(code))
+		span.SetTag(TagErrorFingerprint, string(code))
+	}
 	if kind.Expected() {
 		return
 	}
@@ -39,7 +56,7 @@ func RecordError(span *tracer.Span, err error) {
 		stack = errors.Stack(errors.E(err))
 	}
 	span.SetTag(ext.Error, true)
-	span.SetTag(ext.ErrorMsg, err.Error())
+	span.SetTag(ext.ErrorMsg, errors.Message(err))
 	span.SetTag(ext.ErrorStack, stack)
 	span.SetTag(ext.ErrorType, errors.TypeName(err))
 }

@@ -162,7 +162,7 @@ func recordError(span *tracer.Span, err error, flag bool, fallback string) {
 	case flag && expected:
 		// RecordError stopped at error.kind; the caller wants a real error.
 		span.SetTag(ext.Error, true)
-		span.SetTag(ext.ErrorMsg, err.Error())
+		span.SetTag(ext.ErrorMsg, errors.Message(err))
 		span.SetTag(ext.ErrorType, errors.TypeName(err))
 		if st := errors.Stack(err); st != "" {
 			span.SetTag(ext.ErrorStack, st)

@@ -46,6 +46,11 @@ const ProblemContentType = "application/problem+json"
 //
 //	{"type":"about:blank","title":"Not Found","status":404,"detail":"user 42 not found","trace_id":"6836d0d600000000..."}
 //
+// For an expected kind, the error's [errors.Code], if it has one, is the
+// body's "code", which a client program can act on:
+// {"status":412,"detail":"card declined","code":"payment.declined",...}.
+// The code of an unexpected failure stays in the logs and spans.
+//
 // Under [Wrap], err is also recorded for the span and the access-log line;
 // only the first error of a request is kept. If the response has already
 // started, nothing more is written, but err is still recorded. Without Wrap,
@@ -79,6 +84,7 @@ type problem struct {
 	Title   string `json:"title"`
 	Status  int    `json:"status"`
 	Detail  string `json:"detail,omitempty"`
+	Code    string `json:"code,omitempty"`
 	TraceID string `json:"trace_id,omitempty"`
 }
 
@@ -95,6 +101,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, code int, err error) {
 		Title:  statusText(code),
 		Status: code,
 		Detail: errors.Public(err),
+	}
+	if errors.KindOf(err).Expected() {
+		p.Code = string(errors.CodeOf(err))
 	}
 	if span, ok := tracer.SpanFromContext(r.Context()); ok {
 		p.TraceID = span.Context().TraceID()

@@ -132,6 +132,11 @@ func (c *config) finish(ctx context.Context, method string, start time.Time, err
 	if err != nil {
 		var st *grpcstatus.Status
 		st, logErr, kind = toStatus(ctx, span, err)
+		if reason := errors.CodeOf(logErr); reason != "" && kind.Expected() {
+			// Like the HTTP problem's "code": only for outcomes a client
+			// can act on; the code of a failure stays in logs and spans.
+			st = withReason(st, method, reason)
+		}
 		code = st.Code()
 		out = st.Err()
 		ddx.RecordError(span, logErr)
