@@ -22,8 +22,11 @@
 // # What Start never does
 //
 // Start never waits on the Agent: it returns in tens of milliseconds whether
-// the Agent is absent, slow or hanging. [Runtime.Stop] is bounded (5s by
-// default) and, with a healthy Agent, delivers every finished span.
+// the Agent is absent, slow or hanging, so spans started in the first
+// moments may not be recorded: [Runtime.Ready] is closed when the tracer and
+// the profiler are up, for a test or a program that must wait for them.
+// [Runtime.Stop] is bounded (5s by default) and, with a healthy Agent,
+// delivers every finished span.
 //
 // # Configuration
 //

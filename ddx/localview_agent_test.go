@@ -42,7 +42,7 @@ func TestLocalViewShowsTheRealTracersTraces(t *testing.T) {
 	var view, logs testlog.Buffer
 	rt := Start(WithAgentURL(agent.URL()), WithService("users"), WithEnv("local"), WithLogWriter(&logs),
 		WithLogFormat("text"), WithProfiling(false), WithRuntimeMetrics(false), WithMemoryLimitRatio(0), withViewWriter(&view))
-	<-rt.started // spans started before the tracer is up are not recorded
+	<-rt.Ready() // spans started before the tracer is up are not recorded
 	failedRequest()
 	rt.Stop()
 
@@ -69,7 +69,7 @@ func TestLocalViewWithoutAgent(t *testing.T) {
 
 	rt := Start(WithAgentURL(absent), WithService("users"), WithLogWriter(&logs), WithLogFormat("json"),
 		WithProfiling(false), WithRuntimeMetrics(false), WithMemoryLimitRatio(0), withViewWriter(&view))
-	<-rt.started // spans started before the tracer is up are not recorded
+	<-rt.Ready() // spans started before the tracer is up are not recorded
 	failedRequest()
 	rt.Stop()
 

@@ -13,8 +13,6 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/profiler"
 	"github.com/KimMachineGun/automemlimit/memlimit"
 	slogmulti "github.com/samber/slog-multi"
-
-	"github.com/ddx-go/ddx/internal/runstate"
 )
 
 // Runtime is what [Start] started: the tracer, the profiler, runtime metrics
@@ -179,6 +177,29 @@ func (r *Runtime) startDatadog() {
 	}
 }
 
+// Ready returns a channel that is closed when the tracer and the profiler
+// are up (or have given up starting). Start does not wait for them for more
+// than a few tens of milliseconds, and spans started before they are up are
+// not recorded: a test, or a program that must trace its very first
+// request, waits on it:
+//
+//	rt := ddx.Start()
+//	<-rt.Ready()
+//
+// On a nil Runtime it returns a closed channel.
+func (r *Runtime) Ready() <-chan struct{} {
+	if r == nil {
+		return closedChan
+	}
+	return r.started
+}
+
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
 // Logger returns the logger Start installed as slog's default.
 func (r *Runtime) Logger() *slog.Logger {
 	if r == nil {
@@ -295,22 +316,4 @@ func formatBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-func init() {
-	// For ddxtest, which must refuse to run beside another Runtime and must
-	// not let a test start spans before the tracer is up.
-	runstate.Running = func() bool {
-		activeMu.Lock()
-		defer activeMu.Unlock()
-		return active != nil
-	}
-	runstate.Started = func(rt any) <-chan struct{} {
-		if r, ok := rt.(*Runtime); ok && r != nil {
-			return r.started
-		}
-		closed := make(chan struct{})
-		close(closed)
-		return closed
-	}
 }

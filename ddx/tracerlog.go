@@ -24,7 +24,7 @@ import (
 type tracerLogger struct {
 	base    *slog.Logger // the logger as given, for ddx's own messages
 	logger  *slog.Logger // base, as dd-trace-go's logger
-	agent   string // the Agent address, as the person configured it
+	agent   string       // the Agent address, as the person configured it
 	every   time.Duration
 	now     func() time.Time
 	mu      sync.Mutex

@@ -15,7 +15,6 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/ddx-go/ddx/ddx"
-	"github.com/ddx-go/ddx/internal/runstate"
 	"github.com/ddx-go/ddx/internal/testagent"
 )
 
@@ -86,12 +85,6 @@ func Start(tb testing.TB, opts ...ddx.Option) *Recorder {
 			"because the tracer is process-wide (two Starts in one test, or a Recorder leaked from another test?)", tb.Name(), other)
 		return nil
 	}
-	if runstate.Running() {
-		activeMu.Unlock()
-		tb.Fatalf("ddxtest: Start in %s while ddx is already running: something called ddx.Start (in TestMain, init or "+
-			"another test) and did not Stop it; the tracer is process-wide, so the Recorder would not see its spans", tb.Name())
-		return nil
-	}
 	r := &Recorder{test: tb.Name()}
 	r.timeout.Store(int64(DefaultTimeout))
 	active = r
@@ -117,12 +110,21 @@ func Start(tb testing.TB, opts ...ddx.Option) *Recorder {
 		ddx.WithMemoryLimitRatio(0),
 	}
 	r.rt = ddx.Start(append(base, opts...)...)
+	if len(r.Logs(Message("ddx started"))) == 0 {
+		// Start returned a Runtime that was already running, with its own
+		// log writer and Agent.
+		agent.Close()
+		r.release()
+		tb.Fatalf("ddxtest: Start in %s while ddx is already running: something called ddx.Start (in TestMain, init or "+
+			"another test) and did not Stop it; the tracer is process-wide, so the Recorder would not see its spans", tb.Name())
+		return nil
+	}
 	tb.Cleanup(func() { r.stop(tb) })
 
 	wait := time.NewTimer(DefaultTimeout)
 	defer wait.Stop()
 	select {
-	case <-runstate.Started(r.rt):
+	case <-r.rt.Ready():
 	case <-wait.C:
 		tb.Fatalf("ddxtest: the tracer did not start within %v", DefaultTimeout)
 		return nil
