@@ -133,7 +133,9 @@ func (r *Runtime) startDatadog() {
 			tracer.WithService(c.service),
 			tracer.WithHTTPClient(r.transport.client()),
 			tracer.WithLogStartup(false), // ddx logs its own one-line summary
-			tracer.WithRuntimeMetrics(),
+		}
+		if c.runtimeMetrics {
+			topts = append(topts, tracer.WithRuntimeMetrics())
 		}
 		if c.env != "" {
 			topts = append(topts, tracer.WithEnv(c.env))
@@ -142,9 +144,6 @@ func (r *Runtime) startDatadog() {
 			topts = append(topts, tracer.WithServiceVersion(c.version))
 		}
 		topts = append(topts, tracer.WithAgentURL(c.agentURL.String()))
-		if !c.runtimeMetrics {
-			topts[3] = nil // tracer.Start skips nil options
-		}
 		topts = append(topts, c.tracerOpts...)
 		if err := tracer.Start(topts...); err != nil {
 			r.logger.Error("ddx: the Datadog tracer did not start; the service runs without traces",
