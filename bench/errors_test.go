@@ -23,6 +23,7 @@ import (
 	"net"
 	"os"
 	"syscall"
+	"sync"
 	"testing"
 	"time"
 
@@ -141,6 +142,46 @@ func BenchmarkErrorsKindOf(b *testing.B) {
 		for b.Loop() {
 			sinkKind = errors.KindOf(plain)
 		}
+	})
+	// A library error under two wrappers: the built-in table finds it.
+	refusedDeep := errors.E(errors.Op("prices.Fetch"), fmt.Errorf("get: %w", refused))
+	if k := errors.KindOf(refusedDeep); k != errors.Unavailable {
+		b.Fatalf("KindOf = %v", k)
+	}
+	b.Run("ddx.KindOf/refused-under-2", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkKind = errors.KindOf(refusedDeep)
+		}
+	})
+	// Nothing to classify, three layers deep, with a registered classifier
+	// consulted at each layer (ddxgrpc's, linked into this module, and the
+	// one below): the worst case of an unknown error.
+	registerBenchClassifier()
+	unclassified := errors.E(errors.Op("a"), fmt.Errorf("b: %w", io.EOF))
+	b.Run("ddx.KindOf/3-unclassified+classifier", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkKind = errors.KindOf(unclassified)
+		}
+	})
+}
+
+// quotaError is a team's own error type, taught to KindOf by a classifier.
+type quotaError struct{}
+
+func (quotaError) Error() string { return "quota exceeded" }
+
+var registerOnce sync.Once
+
+func registerBenchClassifier() {
+	registerOnce.Do(func() {
+		errors.RegisterClassifier(func(err error) (errors.Kind, bool) {
+			if _, ok := err.(quotaError); ok {
+				return errors.TooManyRequests, true
+			}
+			return errors.Other, false
+		})
 	})
 }
 

@@ -1,13 +1,16 @@
 package errors_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	stderrors "errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -332,5 +335,108 @@ func TestKindOfHTTP(t *testing.T) {
 		if k != tt.want || ok != tt.ok {
 			t.Errorf("KindOfHTTP(%d) = %v, %v; want %v, %v", tt.code, k, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+// panickyState is a library error whose methods panic: KindOf must still
+// answer.
+type panickyState struct{}
+
+func (panickyState) Error() string    { return "panicky state" }
+func (panickyState) SQLState() string { panic("SQLState broke") }
+
+type panickyTimeout struct{}
+
+func (panickyTimeout) Error() string { return "panicky timeout" }
+func (panickyTimeout) Timeout() bool { panic("Timeout broke") }
+
+// FuzzKindOfLibraryErrors builds chains of library errors, wrappers, the
+// registered classifiers' types (one of which panics) and errors whose
+// methods panic, and checks that KindOf, CodeOf, Message, Public and
+// TypeName never panic, and that KindOf is a named kind.
+func FuzzKindOfLibraryErrors(f *testing.F) {
+	f.Add([]byte{0, 1, 2}, "23505", 404)
+	f.Add([]byte{3, 4, 5, 6, 7}, "08006", 503)
+	f.Add([]byte{8, 9, 10, 11, 12, 13, 14}, "", 200)
+	f.Add([]byte{15, 15, 15}, "\x00", -1)
+	f.Fuzz(func(t *testing.T, sel []byte, state string, code int) {
+		if len(sel) > 32 {
+			sel = sel[:32]
+		}
+		var err error = io.EOF
+		for _, b := range sel {
+			switch b % 16 {
+			case 0:
+				err = &sqlStateErr{state}
+			case 1:
+				err = statusErr{code}
+			case 2:
+				err = fmt.Errorf("w: %w", err)
+			case 3:
+				err = errors.E(errors.Op("op"), err)
+			case 4:
+				err = errors.E(errors.Kind(code%16), errors.Code(state), err)
+			case 5:
+				err = stderrors.Join(err, &sqlStateErr{state})
+			case 6:
+				err = panicky{}
+			case 7:
+				err = fmt.Errorf("%w + %w", err, panicky{})
+			case 8:
+				err = panickyState{}
+			case 9:
+				err = panickyTimeout{}
+			case 10:
+				err = quotaErr{}
+			case 11:
+				err = opErr(syscall.Errno(code & 0xff))
+			case 12:
+				err = (*sqlStateErr)(nil)
+			case 13:
+				err = stderrors.Join(err, context.Canceled)
+			case 14:
+				err = httpStatusErr{code}
+			case 15:
+				err = fmt.Errorf("x: %w", sql.ErrNoRows)
+			}
+		}
+		k := errors.KindOf(err)
+		if k.String() == "" || k == errors.Other {
+			t.Fatalf("KindOf(%v) = %v", err, k)
+		}
+		_ = errors.CodeOf(err)
+		_ = errors.Public(err)
+		_ = errors.TypeName(err)
+		func() {
+			defer func() { _ = recover() }() // a panicking Error() is the caller's; Message may meet one
+			_ = errors.Message(err)
+		}()
+	})
+}
+
+type onceErr struct{}
+
+func (onceErr) Error() string { return "once" }
+
+// TestPanickingClassifierLoggedOnce: a classifier that panics is skipped
+// and said once, not once per error.
+func TestPanickingClassifierLoggedOnce(t *testing.T) {
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(prev)
+	errors.RegisterClassifier(func(err error) (errors.Kind, bool) {
+		if _, ok := err.(onceErr); ok {
+			panic("bad classifier")
+		}
+		return errors.Other, false
+	})
+	for range 5 {
+		if got := errors.KindOf(fmt.Errorf("x: %w", onceErr{})); got != errors.Internal {
+			t.Fatalf("KindOf = %v, want Internal", got)
+		}
+	}
+	if n := strings.Count(buf.String(), "\n"); n != 1 || !strings.Contains(buf.String(), "bad classifier") || !strings.Contains(buf.String(), "errors_test.onceErr") {
+		t.Errorf("want one line naming the panic and the error type, got:\n%s", buf.String())
 	}
 }

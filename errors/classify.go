@@ -2,6 +2,7 @@ package errors
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 )
 
@@ -88,7 +89,7 @@ func kindOf(err error, depth int) verdict {
 		}
 		if k, found := contextKind(err); found {
 			said = verdict{k, stated}
-		} else if said.strength < stated {
+		} else if said.strength < stated && !isTextWrapper(err) {
 			if k, found := libraryKind(err); found {
 				lib = verdict{k, library}
 			}
@@ -306,6 +307,20 @@ func rootCause(err error, depth int) error {
 		}
 	}
 	return nil
+}
+
+// The types of fmt.Errorf's %w wrappers, which classify nothing: a
+// pointer comparison lets KindOf skip the library table for them, the
+// usual layers of a chain.
+var (
+	wrapErrorType  = reflect.TypeOf(fmt.Errorf("%w", context.Canceled))
+	wrapErrorsType = reflect.TypeOf(fmt.Errorf("%w%w", context.Canceled, context.Canceled))
+)
+
+// isTextWrapper reports whether err is one of fmt.Errorf's wrappers.
+func isTextWrapper(err error) bool {
+	t := reflect.TypeOf(err)
+	return t == wrapErrorType || t == wrapErrorsType
 }
 
 // isPureWrapper reports whether err's type exists only to add text to or
