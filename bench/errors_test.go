@@ -22,8 +22,8 @@ import (
 	"math"
 	"net"
 	"os"
-	"syscall"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
