@@ -28,11 +28,11 @@ import (
 // Transport(http.DefaultTransport, opts...). It has no Timeout: give each
 // call a context with a deadline, or set the client's Timeout.
 //
-// Options that apply: [WithServiceName] (the client spans' service) and
-// [WithErrorStatus] (which response statuses flag the client span as an
-// error; by default 500–599, or DD_TRACE_HTTP_CLIENT_ERROR_STATUSES when
-// set). The others are ignored.
-func NewClient(opts ...Option) *http.Client {
+// Its options ([ClientOption]): [WithServiceName] (the client spans'
+// service) and [WithErrorStatus] (which response statuses flag the client
+// span as an error; by default 500–599, or
+// DD_TRACE_HTTP_CLIENT_ERROR_STATUSES when set).
+func NewClient(opts ...ClientOption) *http.Client {
 	return &http.Client{Transport: Transport(nil, opts...)}
 }
 
@@ -66,14 +66,14 @@ func NewClient(opts ...Option) *http.Client {
 // net/http replaces the error with its text: the Kind (DeadlineExceeded)
 // survives, errors.As does not, so prefer a context deadline per call.
 // Wrapping the result of Transport in Transport again does not trace twice.
-func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
+func Transport(base http.RoundTripper, opts ...ClientOption) http.RoundTripper {
 	if t, ok := base.(*clientTransport); ok {
 		base = t.base
 	}
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	c := newConfig(opts)
+	c := newConfig(opts, ClientOption.applyClient)
 	topts := []httptrace.RoundTripperOption{
 		// Propagation is contrib's default; said here because ddx relies on it.
 		httptrace.WithPropagation(true),

@@ -29,11 +29,11 @@ import (
 //
 // Wrap panics if h is nil or an option is invalid: both are programmer errors
 // found at start-up.
-func Wrap(h http.Handler, opts ...Option) http.Handler {
+func Wrap(h http.Handler, opts ...ServerOption) http.Handler {
 	if h == nil {
 		panic("ddx/middleware: Wrap of a nil http.Handler")
 	}
-	c := newConfig(opts)
+	c := newConfig(opts, ServerOption.applyServer)
 	s := &server{
 		h:       h,
 		cfg:     c,

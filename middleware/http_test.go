@@ -394,7 +394,7 @@ func TestWrapHealthPaths(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		opts   []middleware.Option
+		opts   []middleware.ServerOption
 		path   string
 		traced bool
 	}{
@@ -405,15 +405,15 @@ func TestWrapHealthPaths(t *testing.T) {
 		{"health path with a query", nil, "/healthz?verbose=1", false},
 		{"other path", nil, "/ok", true},
 		{"prefix of a health path is traced", nil, "/healthz/deep", true},
-		{"custom list replaces the default", []middleware.Option{middleware.WithHealthPaths("/status")}, "/healthz", true},
-		{"custom list", []middleware.Option{middleware.WithHealthPaths("/status")}, "/status", false},
-		{"empty list traces everything", []middleware.Option{middleware.WithHealthPaths()}, "/healthz", true},
+		{"custom list replaces the default", []middleware.ServerOption{middleware.WithHealthPaths("/status")}, "/healthz", true},
+		{"custom list", []middleware.ServerOption{middleware.WithHealthPaths("/status")}, "/status", false},
+		{"empty list traces everything", []middleware.ServerOption{middleware.WithHealthPaths()}, "/healthz", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			mt.Reset()
 			logs.Reset()
-			opts := append([]middleware.Option{middleware.WithLogger(slog.New(logs))}, tc.opts...)
+			opts := append([]middleware.ServerOption{middleware.WithLogger(slog.New(logs))}, tc.opts...)
 			middleware.Wrap(mux, opts...).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", tc.path, nil))
 			if tc.traced {
 				assert.Len(t, mt.FinishedSpans(), 1)

@@ -39,15 +39,15 @@ const (
 //     expected kinds, ERROR for the rest. It is written with the span's
 //     context, so the ddx handler joins it to the span.
 //
-// RunJob returns fn's error, or the panic's. Options that apply:
-// [WithLogger] and [WithServiceName]; the others are ignored. A nil ctx is
+// RunJob returns fn's error, or the panic's. Its options
+// ([JobOption]): [WithLogger] and [WithServiceName]. A nil ctx is
 // taken as context.Background(). A nil fn is a programmer error: RunJob
 // panics.
-func RunJob(ctx context.Context, name string, fn func(ctx context.Context) error, opts ...Option) error {
+func RunJob(ctx context.Context, name string, fn func(ctx context.Context) error, opts ...JobOption) error {
 	if fn == nil {
 		panic("ddx/middleware: RunJob of a nil func")
 	}
-	c := newConfig(opts)
+	c := newConfig(opts, JobOption.applyJob)
 	return c.runJob(ctx, name, fn)
 }
 
@@ -64,7 +64,7 @@ func RunJob(ctx context.Context, name string, fn func(ctx context.Context) error
 //
 // A nil fn or an interval that is not positive is a programmer error: Every
 // panics.
-func Every(ctx context.Context, interval time.Duration, name string, fn func(ctx context.Context) error, opts ...Option) error {
+func Every(ctx context.Context, interval time.Duration, name string, fn func(ctx context.Context) error, opts ...JobOption) error {
 	if fn == nil {
 		panic("ddx/middleware: Every of a nil func")
 	}
@@ -74,7 +74,7 @@ func Every(ctx context.Context, interval time.Duration, name string, fn func(ctx
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c := newConfig(opts)
+	c := newConfig(opts, JobOption.applyJob)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
