@@ -83,7 +83,8 @@ func collectAttrs(dst []slog.Attr, err error, depth int) []slog.Attr {
 // keys [KeyKind] (the name of [KindOf]), [KeyMessage] (the text of
 // [Error.Error] without the bracketed attributes, since they follow as
 // attributes of their own), [KeyStack] (from [Stack]; left out when there is
-// none) and then the attributes of every layer, outermost first. An
+// none), [KeyCode] and [KeyFingerprint] (the [Code], when there is one)
+// and then the attributes of every layer, outermost first. An
 // attribute whose key was already used (by an outer layer, or one of the
 // three keys above) is dropped so that the group has unique keys, and the
 // values of keys naming secrets are replaced by [REDACTED].

@@ -10,27 +10,10 @@ import (
 	"syscall"
 )
 
-// The errors that libraries return, classified with no wrapping and no
-// registration. This is the one table of them; the package documentation
-// and README show it.
-//
-//	error                                         kind
-//	sql.ErrNoRows (also pgx.ErrNoRows)            NotFound
-//	os.ErrDeadlineExceeded, Timeout() true        DeadlineExceeded
-//	connection refused, reset or aborted,
-//	host or network unreachable, no such host     Unavailable
-//	SQLState() string (pgx, lib/pq):
-//	  23505 unique_violation                      Conflict
-//	  23503 foreign_key_violation                 FailedPrecondition
-//	  40001 serialization_failure,
-//	  40P01 deadlock_detected                     Unavailable
-//	  57014 query_canceled                        Canceled
-//	  08xxx connection exception                  Unavailable
-//	  any other state                             Internal
-//	StatusCode() int or HTTPStatus() int          the kind of that status (KindOfHTTP)
-//
-// A layer is checked against these rows in this order; the first that
-// applies classifies it.
+// The errors that libraries return are classified by builtinKind, whose
+// rows are the table "What libraries return" of the package documentation;
+// a layer is checked against them in that order, the first that applies
+// classifying it.
 
 // libraryKind classifies one layer of a chain, not its causes: first with
 // the registered classifiers, in the order they were registered, then with
@@ -52,7 +35,7 @@ func libraryKind(err error) (k Kind, ok bool) {
 	return builtinKind(err)
 }
 
-// builtinKind is the table above.
+// builtinKind is the built-in table.
 func builtinKind(err error) (Kind, bool) {
 	switch x := err.(type) {
 	case interface{ SQLState() string }:

@@ -36,8 +36,9 @@
 //
 // A [Kind] says what sort of failure it is. [Kind.Expected] separates the
 // outcomes a client caused, which nobody should be paged for, from real
-// problems. ddx's middleware answers and records each kind as follows; the
-// mapping to HTTP and gRPC lives there, in one table, not in this package.
+// problems. ddx's transports answer and record each kind as follows; the
+// mapping to HTTP and gRPC lives with them, in one table, not in this
+// package.
 //
 //	Kind                expected  HTTP      gRPC                span error  log level
 //	Invalid             yes       400       InvalidArgument     no          WARN
@@ -58,14 +59,48 @@
 // returns Other for a non-nil error.
 //
 // [KindOf] finds the kind of any error: it sees through nested *Error
-// values, fmt.Errorf's %w and [Join]; the innermost meaningful kind wins;
+// values, fmt.Errorf's %w and [Join]; the innermost stated kind wins;
 // [context.Canceled] and [context.DeadlineExceeded] count as [Canceled] and
 // [DeadlineExceeded]; an error nobody classified is [Internal].
+//
+// # What libraries return
+//
+// When nobody stated a kind, KindOf classifies the library errors of the
+// chain, innermost first, by the classifiers registered with
+// [RegisterClassifier] and then by this table:
+//
+//	error                                          kind
+//	sql.ErrNoRows (pgx's ErrNoRows wraps it)       NotFound
+//	os.ErrDeadlineExceeded, Timeout() true         DeadlineExceeded
+//	connection refused, reset or aborted, host or
+//	network unreachable, DNS no such host          Unavailable
+//	SQLState() string (pgx, lib/pq):
+//	  23505 unique violation                       Conflict
+//	  23503 foreign key violation                  FailedPrecondition
+//	  40001 serialization failure, 40P01 deadlock  Unavailable
+//	  57014 query canceled                         Canceled
+//	  08xxx connection exception                   Unavailable
+//	  any other state                              Internal
+//	StatusCode() int or HTTPStatus() int           that status's kind ([KindOfHTTP])
+//
+// io.EOF and plain text errors stay Internal. ddx's gRPC integration
+// registers a classifier for gRPC status errors, so that a NotFound from a
+// downstream service is NotFound everywhere once it is linked.
+//
+// # Codes
+//
+// A [Code] is a stable, machine-readable reason ("payment.declined"), given
+// to E like the other fields; [CodeOf] finds the innermost one. ddx writes
+// it as error.code and error.fingerprint, so that Datadog groups every
+// occurrence of one reason into one issue.
 //
 // # Error text
 //
 // [Error.Error] reads as the chain of operations and messages down to the
-// root cause, followed by the attributes of the nested layers:
+// root cause, followed by the attributes of the nested layers. [Message] is
+// the same text without the attributes: what logs and spans carry as
+// error.message, identical for every occurrence of one problem whatever its
+// values, so that one problem is one Error Tracking issue:
 //
 //	orders.Get: charge order 42: payment.Charge: dial tcp 10.0.0.5:443: connect: connection refused [order_id=42]
 //

@@ -2,6 +2,7 @@ package errors_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -212,4 +213,34 @@ func Example_dropIn() {
 	// true false true
 	// write order 42: closed
 	// EOF
+}
+
+// A row that is not there is not an incident: sql.ErrNoRows is NotFound
+// however it is wrapped, so the answer is a 404, the line a WARN and the
+// span no error. A stated kind still wins.
+func ExampleKindOf_libraryErrors() {
+	err := fmt.Errorf("load item 9: %w", sql.ErrNoRows)
+	fmt.Println(errors.KindOf(err), errors.KindOf(err).Expected())
+	fmt.Println(errors.Public(err))
+	fmt.Println(errors.KindOf(os.ErrDeadlineExceeded))
+	fmt.Println(errors.KindOf(errors.E(errors.Op("items.Get"), errors.Unavailable, err)))
+	// Output:
+	// NotFound true
+	// not found
+	// DeadlineExceeded
+	// Unavailable
+}
+
+// A Code is the stable reason; Message is the text logs and spans carry,
+// the same for every occurrence whatever the attribute values.
+func ExampleCode() {
+	err := errors.E(errors.Op("pay.Charge"), errors.FailedPrecondition, errors.Code("payment.declined"),
+		"card declined", slog.String("card", "visa-4242"))
+	fmt.Println(errors.CodeOf(fmt.Errorf("checkout: %w", err)))
+	fmt.Println(err)
+	fmt.Println(errors.Message(err))
+	// Output:
+	// payment.declined
+	// pay.Charge: card declined [card=visa-4242]
+	// pay.Charge: card declined
 }

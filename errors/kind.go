@@ -8,7 +8,8 @@ import "strconv"
 //
 // New kinds are only ever appended, so a Kind's number never changes meaning.
 // Mapping a Kind to an HTTP status or a gRPC code is the transport's job
-// (ddx's middleware holds the one table); this package only classifies.
+// (ddx keeps the one table beside its transports); this package only
+// classifies.
 type Kind uint8
 
 // The kinds. Their meaning, and what ddx's middleware does with each, is the
