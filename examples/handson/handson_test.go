@@ -294,6 +294,8 @@ func TestStep2Errors(t *testing.T) {
 		"error:    users.Get: user 7 not found\n",
 		"kind:     NotFound expected: true\n",
 		"public:   user 7 not found\n",
+		"error:    items.Get 9: sql: no rows in result set\n",
+		"public:   not found\n",
 		"error:    orders.Charge: charge order 42: dial tcp 127.0.0.1:1: connect: connection refused [order.id=42]\n",
 		"kind:     Unavailable expected: false\n",
 		"public:   service unavailable\n",
@@ -302,14 +304,19 @@ func TestStep2Errors(t *testing.T) {
 	}
 
 	lines := p.logs("failed")
-	require.Len(t, lines, 2)
+	require.Len(t, lines, 3)
 	assert.Equal(t, "WARN", lines[0]["status"], "expected: nobody is paged")
 	notFound := errorOf(t, lines[0])
 	assert.Equal(t, "NotFound", notFound["kind"])
 	assert.Equal(t, "users.Get: user 7 not found", notFound["message"])
 
-	assert.Equal(t, "ERROR", lines[1]["status"])
-	down := errorOf(t, lines[1])
+	assert.Equal(t, "WARN", lines[1]["status"], "a row that is not there is not an incident")
+	noRow := errorOf(t, lines[1])
+	assert.Equal(t, "NotFound", noRow["kind"], "sql.ErrNoRows needs no kind of its own")
+	assert.Equal(t, "items.Get 9: sql: no rows in result set", noRow["message"])
+
+	assert.Equal(t, "ERROR", lines[2]["status"])
+	down := errorOf(t, lines[2])
 	assert.Equal(t, "Unavailable", down["kind"])
 	assert.Contains(t, down["message"], "orders.Charge: charge order 42: dial tcp 127.0.0.1:1")
 	assert.Equal(t, float64(42), down["order.id"], "attributes travel with the error")

@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net"
@@ -21,11 +22,17 @@ func main() {
 	defer ddx.Start().Stop()
 
 	show(findUser(7))     // the client asked for something that is not there
+	show(findItem(9))     // a library said so: a row that is not there
 	show(chargeOrder(42)) // something is broken on our side
 }
 
 func findUser(id int) error {
 	return errors.E(errors.Op("users.Get"), errors.NotFound, fmt.Sprintf("user %d not found", id))
+}
+
+func findItem(id int) error {
+	err := sql.ErrNoRows // what db.QueryRow(...).Scan returns for a missing row
+	return fmt.Errorf("items.Get %d: %w", id, err)
 }
 
 func chargeOrder(id int) error {
