@@ -62,6 +62,7 @@ type config struct {
 
 	tracerOpts   []tracer.StartOption
 	profilerOpts []profiler.Option
+	otel         *bool // WithOpenTelemetry; nil: DDX_OTEL, else on (otel.go)
 
 	// problems found while reading the environment, logged once at start.
 	warnings []string

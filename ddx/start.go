@@ -145,7 +145,7 @@ func (r *Runtime) startDatadog() {
 		}
 		topts = append(topts, tracer.WithAgentURL(c.agentURL.String()))
 		topts = append(topts, c.tracerOpts...)
-		if err := tracer.Start(topts...); err != nil {
+		if err := startTracer(c, r.logger, topts); err != nil {
 			r.logger.Error("ddx: the Datadog tracer did not start; the service runs without traces",
 				slog.String("error.message", err.Error()))
 		}
