@@ -1,0 +1,281 @@
+package ddxsql_test
+
+import (
+	"context"
+	"database/sql"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/testagent"
+	"github.com/ddx-go/ddx/middleware/ddxsql"
+)
+
+// TestSpansAreChildrenOfTheRequest runs the ordinary calls of a service on
+// every backend and checks each span as Datadog will read it.
+func TestSpansAreChildrenOfTheRequest(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			a := startTracer(t)
+			db := b.open(t)
+			create := "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+			insert := "INSERT INTO users (id, name) VALUES (" + b.ph(1) + ", " + b.ph(2) + ")"
+			sel := "SELECT name FROM users WHERE id = " + b.ph(1)
+			var name string
+			reqID := request(func(ctx context.Context) {
+				_, err := db.ExecContext(ctx, create)
+				require.NoError(t, err)
+				tx, err := db.BeginTx(ctx, nil)
+				require.NoError(t, err)
+				_, err = tx.ExecContext(ctx, insert, 1, "ada")
+				require.NoError(t, err)
+				require.NoError(t, tx.Commit())
+				require.NoError(t, db.QueryRowContext(ctx, sel, 1).Scan(&name))
+				stmt, err := db.PrepareContext(ctx, sel)
+				require.NoError(t, err)
+				require.NoError(t, stmt.QueryRowContext(ctx, 1).Scan(&name))
+				require.NoError(t, stmt.Close())
+				require.NoError(t, db.PingContext(ctx))
+			})
+			assert.Equal(t, "ada", name)
+
+			spanName := b.name + ".query"
+			for _, c := range []struct{ resource, queryType string }{
+				{"Connect", "Connect"},
+				{create, "Exec"},
+				{"Begin", "Begin"},
+				{insert, "Exec"},
+				{"Commit", "Commit"},
+				{sel, "Query"},
+				{"Ping", "Ping"},
+			} {
+				s := spansOf(t, a, 1, byResource(spanName, c.resource))[0]
+				assert.Equal(t, reqID, s.ParentID, "%s: a child of the request span", c.resource)
+				assert.Equal(t, "sql", s.Type, c.resource)
+				assert.Equal(t, "orders", s.Service, "%s: the application's service", c.resource)
+				assert.Equal(t, c.queryType, s.Meta["sql.query_type"], c.resource)
+				assert.Equal(t, b.dbSystem, s.Meta["db.system"], c.resource)
+				assert.Equal(t, "database/sql", s.Meta["component"], c.resource)
+				assert.Equal(t, "client", s.Meta["span.kind"], c.resource)
+				assert.Zero(t, s.Error, c.resource)
+			}
+			// The prepared statement: one Prepare span and one Query span of
+			// the statement, both with the query as resource.
+			prep := spansOf(t, a, 1, func(s testagent.Span) bool { return s.Meta["sql.query_type"] == "Prepare" })
+			assert.Equal(t, sel, prep[0].Resource)
+			if b.name == "pgx" {
+				s := spansOf(t, a, 1, byResource(spanName, "Connect"))[0]
+				assert.Equal(t, "127.0.0.1", s.Meta["out.host"])
+				assert.NotEmpty(t, s.Meta["network.destination.port"])
+				assert.Equal(t, "postgres", s.Meta["db.name"])
+				assert.Equal(t, "ddx", s.Meta["db.user"])
+			}
+		})
+	}
+}
+
+// TestWhatIsASpanError is the Kind table applied to database failures:
+// the returned error keeps the driver's error, and the span is an error
+// only for real problems.
+func TestWhatIsASpanError(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			a := startTracer(t)
+			db := b.open(t)
+			_, err := db.Exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+			require.NoError(t, err)
+			_, err = db.Exec("INSERT INTO users (id, name) VALUES (1, 'ada')")
+			require.NoError(t, err)
+
+			cases := []struct {
+				name      string
+				query     string
+				run       func(ctx context.Context, q string) error
+				kind      errors.Kind
+				spanError bool
+				check     func(t *testing.T, err error)
+				only      string // a backend name, or "" for all
+				noSpan    bool   // database/sql answers without the driver
+				errType   string // error.type; the driver's error type when ""
+			}{
+				{
+					name:  "no row is NotFound, and no span error",
+					query: "SELECT name FROM users WHERE id = " + b.ph(1),
+					run: func(ctx context.Context, q string) error {
+						var name string
+						return db.QueryRowContext(ctx, q, 9).Scan(&name)
+					},
+					kind: errors.NotFound,
+					check: func(t *testing.T, err error) {
+						assert.ErrorIs(t, err, sql.ErrNoRows)
+					},
+				},
+				{
+					name:  "canceled before the call never reaches the database",
+					query: "SELECT name FROM users WHERE id = " + b.ph(1),
+					run: func(ctx context.Context, q string) error {
+						ctx, cancel := context.WithCancel(ctx)
+						cancel()
+						_, err := db.QueryContext(ctx, q, 1)
+						return err
+					},
+					kind:   errors.Canceled,
+					noSpan: true,
+					check: func(t *testing.T, err error) {
+						assert.ErrorIs(t, err, context.Canceled)
+					},
+				},
+				{
+					name:  "canceled by the caller while the database works is a span, not an error",
+					query: b.slow,
+					run: func(ctx context.Context, q string) error {
+						ctx, cancel := context.WithCancel(ctx)
+						time.AfterFunc(50*time.Millisecond, cancel)
+						_, err := db.ExecContext(ctx, q)
+						return err
+					},
+					kind: errors.Canceled,
+					check: func(t *testing.T, err error) {
+						assert.ErrorIs(t, err, context.Canceled)
+						assert.Contains(t, err.Error(), "ddxsql.Exec")
+					},
+				},
+				{
+					name:  "a deadline that passes while the database works is a span error",
+					query: b.slow,
+					run: func(ctx context.Context, q string) error {
+						ctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+						defer cancel()
+						_, err := db.ExecContext(ctx, q)
+						return err
+					},
+					kind:      errors.DeadlineExceeded,
+					spanError: true,
+					errType:   "DeadlineExceeded",
+					check: func(t *testing.T, err error) {
+						assert.ErrorIs(t, err, context.DeadlineExceeded)
+					},
+				},
+				{
+					name:  "a unique violation is a Conflict, not a span error",
+					only:  "pgx",
+					query: "INSERT INTO users (id, name) VALUES (1, 'again')",
+					run: func(ctx context.Context, q string) error {
+						_, err := db.ExecContext(ctx, q)
+						return err
+					},
+					kind: errors.Conflict,
+					check: func(t *testing.T, err error) {
+						pgErr, ok := errors.AsType[*pgconn.PgError](err)
+						require.True(t, ok, "the driver's error stays reachable: %v", err)
+						assert.Equal(t, "23505", pgErr.Code)
+						assert.Contains(t, err.Error(), "ddxsql.Exec")
+						assert.Contains(t, err.Error(), "db.table=users")
+						assert.Equal(t, errors.Code("db.unique_violation"), errors.CodeOf(err))
+					},
+				},
+				{
+					name:  "a syntax error is a real problem",
+					query: "SELEKT 1",
+					run: func(ctx context.Context, q string) error {
+						_, err := db.ExecContext(ctx, q)
+						return err
+					},
+					kind:      errors.Internal,
+					spanError: true,
+					check: func(t *testing.T, err error) {
+						assert.Contains(t, err.Error(), "ddxsql.Exec")
+						assert.Contains(t, err.Error(), "SELEKT")
+					},
+				},
+			}
+			for _, c := range cases {
+				if c.only != "" && c.only != b.name {
+					continue
+				}
+				t.Run(c.name, func(t *testing.T) {
+					var err error
+					reqID := request(func(ctx context.Context) { err = c.run(ctx, c.query) })
+					require.Error(t, err)
+					assert.Equal(t, c.kind, errors.KindOf(err), "kind of %v", err)
+					c.check(t, err)
+					if c.kind == errors.NotFound || c.noSpan {
+						// database/sql's own answer: the query succeeded, or
+						// was never sent. Every span of the request is fine.
+						tracer.Flush()
+						time.Sleep(50 * time.Millisecond)
+						for _, s := range a.Spans() {
+							assert.Zero(t, s.Error, "%s", describe([]testagent.Span{s}))
+						}
+						return
+					}
+					s := spansOf(t, a, 1, func(s testagent.Span) bool {
+						return s.ParentID == reqID && strings.Contains(s.Resource, c.query)
+					})[0]
+					assert.Equal(t, c.kind.String(), s.Meta["error.kind"])
+					if c.spanError {
+						assert.EqualValues(t, 1, s.Error)
+						want := c.errType
+						if want == "" {
+							want = b.errType
+						}
+						assert.Equal(t, want, s.Meta["error.type"])
+						assert.NotEmpty(t, s.Meta["error.message"])
+						assert.NotEmpty(t, s.Meta["error.stack"])
+					} else {
+						assert.Zero(t, s.Error, "not a span error: %s", describe([]testagent.Span{s}))
+						assert.Empty(t, s.Meta["error.message"])
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestRefusedConnectionIsAnErrorSpan: a database that is down is an
+// outage, recorded on the Connect span under the request.
+func TestRefusedConnectionIsAnErrorSpan(t *testing.T) {
+	a := startTracer(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	db, err := ddxsql.Open("pgx", "postgres://ddx@"+addr+"/app?sslmode=disable&connect_timeout=5", ddxsql.WithPoolMetrics(false))
+	require.NoError(t, err, "Open connects to nothing")
+	defer db.Close()
+
+	var qerr error
+	reqID := request(func(ctx context.Context) {
+		_, qerr = db.QueryContext(ctx, "SELECT 1")
+	})
+	require.Error(t, qerr)
+	assert.Equal(t, errors.Unavailable, errors.KindOf(qerr), "%v", qerr)
+	assert.Contains(t, qerr.Error(), "ddxsql.Connect")
+	assert.Contains(t, qerr.Error(), "connection refused")
+	_, isNet := errors.AsType[*net.OpError](qerr)
+	assert.True(t, isNet, "the network error stays reachable")
+
+	s := spansOf(t, a, 1, func(s testagent.Span) bool { return s.ParentID == reqID && s.Resource == "Connect" })[0]
+	assert.Equal(t, "pgx.query", s.Name)
+	assert.EqualValues(t, 1, s.Error)
+	assert.Equal(t, "Unavailable", s.Meta["error.kind"])
+	assert.Equal(t, "*pgconn.ConnectError", s.Meta["error.type"], "the driver's error type")
+	assert.Contains(t, s.Meta["error.message"], "connection refused")
+	assert.NotEmpty(t, s.Meta["error.stack"])
+	assert.Equal(t, "Connect", s.Meta["sql.query_type"])
+}
+
+func TestOpenUnregisteredDriver(t *testing.T) {
+	db, err := ddxsql.Open("no-such-driver", "x")
+	assert.Nil(t, db)
+	require.Error(t, err)
+	_, want := sql.Open("no-such-driver", "x")
+	assert.EqualError(t, err, want.Error(), "the error sql.Open gives")
+}

@@ -1,0 +1,194 @@
+package ddxsql
+
+import (
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// dsnInfo is what spans may say about the database a data source name
+// points at. It never holds the password.
+type dsnInfo struct {
+	host, port, db, user string
+}
+
+// parseDSN reads the two common forms of data source name, URLs
+// (postgres://user:pass@host:5432/db?...) and libpq's key=value pairs
+// (host=... port=... dbname=... user=...), and for SQLite ("file:app.db",
+// "app.db", ":memory:") the file's base name as db. Anything else yields
+// nothing: a span without out.host is better than one with a wrong one.
+func parseDSN(dsn string) dsnInfo {
+	dsn = strings.TrimSpace(dsn)
+	if i := strings.Index(dsn, "://"); i > 0 && !strings.HasPrefix(dsn, "file:") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return dsnInfo{}
+		}
+		info := dsnInfo{host: u.Hostname(), port: u.Port(), db: strings.TrimPrefix(u.Path, "/")}
+		if u.User != nil {
+			info.user = u.User.Username()
+		}
+		q := u.Query()
+		if info.host == "" {
+			info.host = q.Get("host")
+		}
+		if v := q.Get("dbname"); v != "" && info.db == "" {
+			info.db = v
+		}
+		return info
+	}
+	if strings.Contains(dsn, "=") && !strings.HasPrefix(dsn, "file:") {
+		var info dsnInfo
+		for _, kv := range splitKeyValues(dsn) {
+			k, v, _ := strings.Cut(kv, "=")
+			switch strings.TrimSpace(k) {
+			case "host":
+				info.host = v
+			case "port":
+				info.port = v
+			case "dbname":
+				info.db = v
+			case "user":
+				info.user = v
+			}
+		}
+		if h, p, err := net.SplitHostPort(info.host); err == nil && info.port == "" {
+			info.host, info.port = h, p
+		}
+		return info
+	}
+	path := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, ":memory:") {
+		return dsnInfo{db: ":memory:"}
+	}
+	return dsnInfo{db: filepath.Base(path)}
+}
+
+// splitKeyValues splits libpq's "k=v k2='v 2'" form, honouring single
+// quotes and backslash escapes.
+func splitKeyValues(s string) []string {
+	var (
+		out    []string
+		cur    strings.Builder
+		quoted bool
+	)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+		case c == '\'':
+			quoted = !quoted
+		case !quoted && (c == ' ' || c == '\t' || c == '\n'):
+			if cur.Len() > 0 {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// tableOf returns the table a plain statement is about: the name after
+// the first FROM of a SELECT or DELETE, INTO of an INSERT, or UPDATE, or ""
+// when the statement is not that simple. It only runs for errors, so it
+// needs to be right rather than fast.
+func tableOf(query string) string {
+	words := strings.Fields(stripComments(query))
+	if len(words) < 2 {
+		return ""
+	}
+	var after string
+	switch strings.ToUpper(words[0]) {
+	case "SELECT", "DELETE":
+		after = "FROM"
+	case "INSERT", "REPLACE":
+		after = "INTO"
+	case "UPDATE":
+		return identifier(words[1])
+	default:
+		return ""
+	}
+	for i := 1; i < len(words)-1; i++ {
+		if strings.EqualFold(words[i], after) {
+			return identifier(words[i+1])
+		}
+	}
+	return ""
+}
+
+// identifier returns w's leading (possibly qualified, possibly quoted)
+// name, without quotes, or "" when it does not start with one (a
+// subquery).
+func identifier(w string) string {
+	end := 0
+	for end < len(w) {
+		c := w[end]
+		if c == '_' || c == '.' || c == '"' || c == '`' || c == '[' || c == ']' ||
+			('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c >= 0x80 {
+			end++
+			continue
+		}
+		break
+	}
+	b := make([]byte, 0, end)
+	for i := 0; i < end; i++ {
+		switch w[i] {
+		case '"', '`', '[', ']':
+		default:
+			b = append(b, w[i])
+		}
+	}
+	name := string(b)
+	if name == "" || name[0] == '.' {
+		return ""
+	}
+	return name
+}
+
+// stripComments removes SQL comments, such as Database Monitoring's.
+func stripComments(q string) string {
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		switch {
+		case q[i] == '-' && i+1 < len(q) && q[i+1] == '-':
+			for i < len(q) && q[i] != '\n' {
+				i++
+			}
+			b.WriteByte(' ')
+		case q[i] == '/' && i+1 < len(q) && q[i+1] == '*':
+			end := strings.Index(q[i+2:], "*/")
+			if end < 0 {
+				return b.String()
+			}
+			i += end + 3
+			b.WriteByte(' ')
+		default:
+			b.WriteByte(q[i])
+		}
+	}
+	return b.String()
+}
+
+// serviceName is the application's service as ddx names it: DD_SERVICE,
+// else the executable's name.
+func serviceName() string {
+	if s := strings.TrimSpace(os.Getenv("DD_SERVICE")); s != "" {
+		return s
+	}
+	if exe, err := os.Executable(); err == nil {
+		return strings.TrimSuffix(filepath.Base(exe), ".exe")
+	}
+	return filepath.Base(os.Args[0])
+}
