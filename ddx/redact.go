@@ -6,6 +6,7 @@ import (
 
 	slogmulti "github.com/samber/slog-multi"
 
+	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/redact"
 )
 
@@ -197,10 +198,43 @@ func (h *redactHandler) redactError(err error, depth int) (out error) {
 		}
 	}()
 	inner, v, complete := errorLogValue(err)
-	if v.Kind() == slog.KindGroup && h.attrsNeed(v.Group(), depth+1) {
-		v = h.redactGroup(v.Group(), depth)
+	if v.Kind() == slog.KindGroup && h.errorFieldsNeed(v.Group(), depth+1) {
+		members := v.Group()
+		red := make([]slog.Attr, len(members))
+		for i, m := range members {
+			if isErrorField(m.Key) {
+				red[i] = m
+			} else {
+				red[i] = h.redact(m, depth+1)
+			}
+		}
+		v = slog.GroupValue(red...)
 	}
 	return &redactedError{err: inner, v: v, complete: complete}
+}
+
+// errorFieldsNeed is attrsNeed for the members of an error's group, whose
+// own fields are not attributes.
+func (h *redactHandler) errorFieldsNeed(as []slog.Attr, depth int) bool {
+	for _, a := range as {
+		if !isErrorField(a.Key) && h.attrNeeds(a, depth) {
+			return true
+		}
+	}
+	return false
+}
+
+// isErrorField reports whether key is one of the fields of the error object
+// Datadog's Error Tracking reads (error.kind, error.message, error.type,
+// error.stack, error.code, error.fingerprint): inside an error's group they
+// are the error's own, not attributes that may carry a secret; "code" is
+// an error code there, not an OAuth code.
+func isErrorField(key string) bool {
+	switch key {
+	case errors.KeyKind, errors.KeyMessage, errors.KeyStack, errors.KeyCode, errors.KeyFingerprint, "type":
+		return true
+	}
+	return false
 }
 
 // redactedError keeps an error an error after its LogValue has been

@@ -13,10 +13,22 @@ import (
 )
 
 // secretNames are the names the documentation promises to redact: the
-// built-in patterns and the credential headers middleware names.
-var secretNames = append(append([]string(nil), redact.Defaults...),
+// built-in patterns that match anywhere in a key (the fuzzer adds text
+// around them; the patterns that must be a whole word or key are tested in
+// internal/redact) and the credential headers middleware names.
+var secretNames = append(anywherePatterns(),
 	"api_key", "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key",
 	"X-Auth-Token", "X-CSRF-Token", "client_secret", "sessionid", "access_token", "DD-API-KEY")
+
+func anywherePatterns() []string {
+	var out []string
+	for _, p := range redact.Defaults {
+		if p.Scope == redact.Anywhere {
+			out = append(out, p.Text)
+		}
+	}
+	return out
+}
 
 // valuer is a LogValuer that holds one attribute.
 type valuer struct{ a slog.Attr }

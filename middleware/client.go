@@ -41,9 +41,10 @@ func NewClient(opts ...ClientOption) *http.Client {
 //
 //   - a client span per request and trace propagation in the request
 //     headers, by dd-trace-go's contrib/net/http (its WrapRoundTripper). The
-//     span's http.url has its query string obfuscated by dd-trace-go's
-//     obfuscator (DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP), which hides
-//     password, token, api_key, signature and similar parameters. Its
+//     span's http.url has the values of query parameters named like
+//     secrets replaced, by ddx's list (the logs' own: session, code, key,
+//     sig, otp, ...) and by dd-trace-go's obfuscator
+//     (DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP). Its
 //     resource is "METHOD route" when the request's context carries a route
 //     ([WithRoute]), else contrib's "http.request";
 //   - a failed round trip (no response at all) returns an *errors.Error whose
@@ -86,6 +87,8 @@ func Transport(base http.RoundTripper, opts ...ClientOption) http.RoundTripper {
 		// Errors without a response are recorded by classifier, with their
 		// Kind and creation stack; contrib would flag a caller's cancel too.
 		httptrace.WithErrorCheck(func(error) bool { return false }),
+		// Query parameters named like secrets by ddx's list, on http.url.
+		httptrace.WithSpanOptions(redactURLTags),
 	}
 	if c.service != "" {
 		topts = append(topts, httptrace.WithService(c.service))

@@ -114,10 +114,15 @@
 // unless their name looks like a credential (Authorization, Cookie,
 // Set-Cookie, X-Api-Key, anything with token, secret, password, session,
 // auth...): those are dropped. The query string is not logged; on the
-// span's http.url, dd-trace-go's obfuscator replaces the values of
-// parameters named like secrets (DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP;
-// DD_TRACE_HTTP_URL_QUERY_STRING_DISABLED drops the query altogether). The
-// path is logged and traced as is: do not put secrets in paths.
+// span's http.url (server and client spans), the values of parameters
+// named like secrets by the same list as the logs' are replaced by
+// [REDACTED] — session, code, otp, pin, sid, sig, key, jwt, X-Amz-Credential
+// and the like, on top of what dd-trace-go's obfuscator replaces
+// (DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP;
+// DD_TRACE_HTTP_URL_QUERY_STRING_DISABLED drops the query altogether).
+// Short names (key, code, pin, sid, sig, otp) count only as the whole
+// name, so zipcode or monkey stay. The path is logged and traced as is: do
+// not put secrets in paths.
 // network.client.ip is the connection's peer address, not a forwarding
 // header that any client can forge.
 package middleware

@@ -17,6 +17,7 @@ import (
 	ddhttptrace "github.com/DataDog/dd-trace-go/v2/instrumentation/httptrace"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/redact"
 	"github.com/ddx-go/ddx/internal/status"
 )
 
@@ -106,7 +107,7 @@ var headerTagsPool = sync.Pool{New: func() any {
 }}
 
 func (c *headerTags) add(header, tag string) {
-	if secretName(header) {
+	if redact.Key(header) {
 		return
 	}
 	if vs, ok := c.h[header]; ok {
@@ -155,9 +156,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		x.routeKnown = true
 		resource = resourceOf(r.Method, p, x.route)
 	}
-	var so []tracer.StartSpanOption
+	so := urlRedaction
 	if opt := headerTagsOption(r); opt != nil {
-		so = []tracer.StartSpanOption{opt}
+		so = []tracer.StartSpanOption{opt, redactURLTags}
 	}
 	x.cfg = ddhttptrace.ServeConfig{
 		Service:       s.cfg.service,
@@ -171,6 +172,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	httptrace.TraceAndServe(x, w, r, &x.cfg)
 }
+
+// urlRedaction is the server span's options when no header is tagged.
+var urlRedaction = []tracer.StartSpanOption{redactURLTags}
 
 func serviceSource(service string) string {
 	if service == "" {

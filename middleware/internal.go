@@ -9,7 +9,6 @@ package middleware
 // files call them.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/redact"
 	"github.com/ddx-go/ddx/internal/status"
 )
 
@@ -170,52 +168,4 @@ func recordError(span *tracer.Span, err error, flag bool, fallback string) {
 	case !flag && !expected:
 		span.SetTag(ext.Error, false)
 	}
-}
-
-// secretName reports whether a header, query parameter or attribute name
-// looks like it carries a credential: the ddx log handler's list
-// (internal/redact), so logs and middleware agree, plus a few names that
-// only appear in HTTP (X-Forwarded-Auth, X-CSRF-Token, passphrase, and bare
-// "key", "sig" and the like as query parameters). Separators and case are
-// ignored, so "X-Api-Key", "api_key" and "apiKey" all match.
-func secretName(name string) bool {
-	if redact.Key(name) {
-		return true
-	}
-	var buf [64]byte
-	n := 0
-	for i := 0; i < len(name) && n < len(buf); i++ {
-		c := name[i]
-		switch {
-		case c >= 'A' && c <= 'Z':
-			buf[n] = c + ('a' - 'A')
-			n++
-		case c == '-', c == '_', c == '.', c == ' ':
-			// dropped: "api-key" and "api_key" are the same name
-		default:
-			buf[n] = c
-			n++
-		}
-	}
-	s := buf[:n]
-	switch string(s) { // no allocation: the compiler compares in place
-	case "key", "pass", "pw", "sig", "sid", "auth":
-		return true
-	}
-	for _, w := range secretWords {
-		if bytes.Contains(s, []byte(w)) {
-			return true
-		}
-	}
-	return false
-}
-
-// secretWords extend redact's list with what HTTP adds. Kept short on
-// purpose: "key" alone would hide "idempotency-key".
-var secretWords = [...]string{
-	"auth", // x-forwarded-auth, oauth, x-auth-user
-	"passphrase",
-	"accesskey",
-	"csrf",
-	"xsrf",
 }

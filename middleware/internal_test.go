@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/redact"
 )
 
 func TestInternalSecretName(t *testing.T) {
@@ -54,7 +55,7 @@ func TestInternalSecretName(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			assert.Equal(t, tc.secret, secretName(tc.name))
+			assert.Equal(t, tc.secret, redact.Key(tc.name))
 		})
 	}
 }

@@ -44,7 +44,7 @@ func TestKey(t *testing.T) {
 		{"duration", false},
 		{"path", false},
 		{"api", false},
-		{"key", false},
+		{"key", true}, // a Whole pattern: the name alone
 		{"author", false},
 		{"sess", false},
 		{"passport", false},
@@ -81,29 +81,89 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 	if testing.AllocsPerRun(100, func() {
 		Key("http.status_code")
 		Key("X-Api-Key")
+		Key("X-Forwarded-Auth")
+		Key("Code")
 	}) != 0 {
 		t.Error("Match allocates")
 	}
 }
 
-// FuzzMatch checks Match against the obvious definition: a pattern is a
-// substring of the key once lowered and stripped of separators.
+// FuzzMatch checks Match against the obvious definition of each scope.
 func FuzzMatch(f *testing.F) {
-	for _, s := range []string{"", "password", "X-Api-Key", "pass_word", "user_id", "p", "tok\x00en", "Ünïcode"} {
+	for _, s := range []string{"", "password", "X-Api-Key", "pass_word", "user_id", "p", "tok\x00en", "Ünïcode",
+		"key", "K_e-Y", "monkey", "X-Forwarded-Auth", "author", "xAuthY", "zip.code"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, key string) {
 		norm := normalize(key)
+		words := splitWords(key)
 		want := false
 		for _, p := range Defaults {
-			if strings.Contains(norm, normalize(p)) {
-				want = true
+			switch p.Scope {
+			case Anywhere:
+				want = want || strings.Contains(norm, p.Text)
+			case Whole:
+				want = want || norm == p.Text
+			case Word:
+				for _, w := range words {
+					want = want || strings.ToLower(w) == p.Text
+				}
 			}
 		}
 		if got := Key(key); got != want {
-			t.Fatalf("Key(%q) = %v, want %v (normalised %q)", key, got, want, norm)
+			t.Fatalf("Key(%q) = %v, want %v (normalised %q, words %q)", key, got, want, norm, words)
 		}
 	})
+}
+
+// splitWords splits key at separators and where a lower-case letter is
+// followed by an upper-case one.
+func splitWords(key string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(key); i++ {
+		if i == len(key) || lower[key[i]] == sep {
+			if i > start {
+				out = append(out, key[start:i])
+			}
+			start = i + 1
+			continue
+		}
+		if i > start && 'a' <= key[i-1] && key[i-1] <= 'z' && 'A' <= key[i] && key[i] <= 'Z' {
+			out = append(out, key[start:i])
+			start = i
+		}
+	}
+	return out
+}
+
+// The names every part of ddx must treat as secrets (logs, span tags,
+// headers, query strings), and names that only look like them.
+func TestSecretsAndLookAlikes(t *testing.T) {
+	t.Parallel()
+	secrets := []string{
+		"passphrase", "auth", "aws_access_key_id", "X-Forwarded-Auth", "session", "session_id", "credentials",
+		"cookie", "jwt", "key", "sig", "sid", "code", "otp", "pin", "X-Amz-Credential", "password", "secret",
+		"token", "api_key", "apikey", "authorization", "set-cookie", "x-api-key",
+		"KEY", "Code", "PIN", "X-Auth-User", "xAuth", "pass", "pw", "X-CSRF-Token", "X-XSRF-TOKEN", "accessKey",
+		"AWS_SECRET_ACCESS_KEY", "X-Amz-Security-Token", "X-Amz-Signature", "X-Goog-Credential", "private_key",
+	}
+	lookAlikes := []string{
+		"monkey", "zipcode", "mapping", "inside", "author", "authority", "oauth_provider", "Idempotency-Key",
+		"key_id", "keyboard", "encode", "code_path", "grpc.code", "http.status_code", "error.code", "spin",
+		"opinion", "pinned", "side", "consider", "signal", "design", "otpx", "hotpath", "passport", "compass",
+		"bypass_cache", "user_id", "page", "q", "ok", "",
+	}
+	for _, k := range secrets {
+		if !Key(k) {
+			t.Errorf("Key(%q) = false, want a secret", k)
+		}
+	}
+	for _, k := range lookAlikes {
+		if Key(k) {
+			t.Errorf("Key(%q) = true, want not a secret", k)
+		}
+	}
 }
 
 func BenchmarkKey(b *testing.B) {
