@@ -1,0 +1,409 @@
+package ddxpgx
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/errors"
+)
+
+// Option configures the tracer.
+type Option func(*config)
+
+// WithService sets the service of the spans. By default they take the
+// service of their parent span, the application's.
+func WithService(name string) Option { return func(c *config) { c.service = name } }
+
+// WithAcquireThreshold sets how long acquiring a connection from the pool
+// must take to get a span (1 ms by default; 0 gives every acquire one).
+// Failed acquires always get one.
+func WithAcquireThreshold(d time.Duration) Option {
+	return func(c *config) { c.acquireThreshold = d }
+}
+
+type config struct {
+	service          string
+	acquireThreshold time.Duration
+}
+
+// NewPool creates a pool like pgxpool.New, traced. As with pgxpool.New, no
+// connection is made until one is needed.
+func NewPool(ctx context.Context, connString string, opts ...Option) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		// pgx's parse errors already hide the password.
+		return nil, errors.E(errors.Op("ddxpgx.NewPool"), errors.Invalid, "parse the connection string", err)
+	}
+	return NewPoolWithConfig(ctx, cfg, opts...)
+}
+
+// NewPoolWithConfig creates a pool like pgxpool.NewWithConfig, with the
+// tracer installed in cfg. A tracer already in cfg keeps being called.
+func NewPoolWithConfig(ctx context.Context, cfg *pgxpool.Config, opts ...Option) (*pgxpool.Pool, error) {
+	cfg.ConnConfig.Tracer = NewTracer(cfg.ConnConfig, opts...)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, errors.E(errors.Op("ddxpgx.NewPool"), err)
+	}
+	return pool, nil
+}
+
+// Tracer traces pgx's calls; see the package documentation.
+type Tracer struct {
+	cfg    config
+	prev   pgx.QueryTracer
+	static [numOps]*tracer.StartSpanConfig
+	errOps [numOps]errors.Op
+}
+
+var (
+	_ pgx.QueryTracer       = (*Tracer)(nil)
+	_ pgx.BatchTracer       = (*Tracer)(nil)
+	_ pgx.PrepareTracer     = (*Tracer)(nil)
+	_ pgx.CopyFromTracer    = (*Tracer)(nil)
+	_ pgx.ConnectTracer     = (*Tracer)(nil)
+	_ pgxpool.AcquireTracer = (*Tracer)(nil)
+)
+
+type op uint8
+
+const (
+	opQuery op = iota
+	opBatch
+	opPrepare
+	opCopyFrom
+	opConnect
+	opAcquire
+	numOps
+)
+
+// The span names, db.operation values and ddx Ops of each operation:
+// dd-trace-go's contrib's first two.
+var (
+	spanNames  = [numOps]string{"pgx.query", "pgx.batch", "pgx.prepare", "pgx.copy_from", "pgx.connect", "pgx.pool.acquire"}
+	operations = [numOps]string{"Query", "Batch", "Prepare", "Copy From", "Connect", "Acquire"}
+	opNames    = [numOps]string{"Query", "Batch", "Prepare", "CopyFrom", "Connect", "Acquire"}
+)
+
+const (
+	tagOperation       = "db.operation"
+	tagQueryType       = "sql.query_type"
+	tagRowsAffected    = "db.result.rows_affected"
+	tagBatchNumQueries = "db.batch.num_queries"
+	tagCopyFromTable   = "db.copy_from.tables"
+	tagAcquireDuration = "db.pool.acquire_duration"
+	componentName      = "jackc/pgx.v5"
+	attrOperation      = "db.operation"
+	attrTable          = "db.table"
+)
+
+// NewTracer returns a tracer for connections made with cc (which gives
+// the host, port, database and user the spans name), to put in
+// cc.Tracer. A tracer already in cc.Tracer keeps being called, before
+// this one, for the interfaces it has.
+func NewTracer(cc *pgx.ConnConfig, opts ...Option) *Tracer {
+	t := &Tracer{cfg: config{acquireThreshold: time.Millisecond}}
+	for _, o := range opts {
+		if o != nil {
+			o(&t.cfg)
+		}
+	}
+	var host, db, user string
+	var port uint16
+	if cc != nil {
+		if cc.Tracer != nil {
+			if _, self := cc.Tracer.(*Tracer); !self {
+				t.prev = cc.Tracer
+			}
+		}
+		host, port, db, user = cc.Host, cc.Port, cc.Database, cc.User
+	}
+	for o := range numOps {
+		sopts := []tracer.StartSpanOption{
+			tracer.SpanType(ext.SpanTypeSQL),
+			tracer.ResourceName(operations[o]),
+			tracer.Tag(ext.DBSystem, ext.DBSystemPostgreSQL),
+			tracer.Tag(ext.Component, componentName),
+			tracer.Tag(ext.SpanKind, ext.SpanKindClient),
+			tracer.Tag(tagOperation, operations[o]),
+			tracer.Tag(tagQueryType, opNames[o]),
+		}
+		if t.cfg.service != "" {
+			sopts = append(sopts, tracer.ServiceName(t.cfg.service))
+		}
+		if host != "" {
+			sopts = append(sopts, tracer.Tag(ext.TargetHost, host), tracer.Tag(ext.NetworkDestinationName, host))
+		}
+		if port != 0 {
+			sopts = append(sopts, tracer.Tag(ext.NetworkDestinationPort, strconv.Itoa(int(port))))
+		}
+		if db != "" {
+			sopts = append(sopts, tracer.Tag(ext.DBName, db))
+		}
+		if user != "" {
+			sopts = append(sopts, tracer.Tag(ext.DBUser, user))
+		}
+		t.static[o] = tracer.NewStartSpanConfig(sopts...)
+		t.errOps[o] = errors.Op("ddxpgx." + opNames[o])
+	}
+	return t
+}
+
+// start starts the span of o in ctx and returns the context that carries
+// it to the matching end.
+func (t *Tracer) start(ctx context.Context, o op, resource string) context.Context {
+	_, ctx = tracer.StartSpanFromContext(ctx, spanNames[o], tracer.WithStartSpanConfig(t.static[o]))
+	if resource != "" {
+		if s, ok := tracer.SpanFromContext(ctx); ok {
+			s.SetTag(ext.ResourceName, resource)
+		}
+	}
+	return ctx
+}
+
+// end finishes the span start put in ctx, recording err by ddx's rules.
+func (t *Tracer) end(ctx context.Context, o op, query string, err error) {
+	s, ok := tracer.SpanFromContext(ctx)
+	if !ok {
+		return
+	}
+	if err != nil {
+		ddx.RecordError(s, t.wrap(ctx, o, query, err))
+	}
+	s.Finish()
+}
+
+// wrap gives err the operation and what it was about, for the span. When
+// the caller's context is done, that is why the call failed.
+func (t *Tracer) wrap(ctx context.Context, o op, query string, err error) error {
+	var kind errors.Kind
+	switch ctx.Err() {
+	case context.Canceled:
+		kind = errors.Canceled
+	case context.DeadlineExceeded:
+		kind = errors.DeadlineExceeded
+	}
+	attrs := make([]slog.Attr, 1, 2)
+	attrs[0] = slog.String(attrOperation, opNames[o])
+	if table := tableOf(query); table != "" {
+		attrs = append(attrs, slog.String(attrTable, table))
+	}
+	return errors.E(t.errOps[o], kind, codeOf(err), attrs, err)
+}
+
+// codeOf gives a stable errors.Code to the SQLSTATEs a program may act on,
+// the same as ddxsql's.
+func codeOf(err error) errors.Code {
+	pgErr, ok := errors.AsType[*pgconn.PgError](err)
+	if !ok {
+		return ""
+	}
+	switch s := pgErr.Code; {
+	case s == "23505":
+		return "db.unique_violation"
+	case s == "23503":
+		return "db.foreign_key_violation"
+	case s == "23502":
+		return "db.not_null_violation"
+	case s == "23514":
+		return "db.check_violation"
+	case s == "40001":
+		return "db.serialization_failure"
+	case s == "40P01":
+		return "db.deadlock"
+	case s == "57014":
+		return "db.query_canceled"
+	case len(s) == 5 && s[:2] == "08":
+		return "db.connection_failure"
+	}
+	return ""
+}
+
+func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if t.prev != nil {
+		ctx = t.prev.TraceQueryStart(ctx, conn, data)
+	}
+	return context.WithValue(t.start(ctx, opQuery, data.SQL), queryKey{}, data.SQL)
+}
+
+// queryKey carries the statement from TraceQueryStart to TraceQueryEnd,
+// for the error's db.table.
+type queryKey struct{}
+
+func (t *Tracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
+	if t.prev != nil {
+		t.prev.TraceQueryEnd(ctx, conn, data)
+	}
+	if data.Err == nil {
+		if s, ok := tracer.SpanFromContext(ctx); ok {
+			s.SetTag(tagRowsAffected, data.CommandTag.RowsAffected())
+		}
+	}
+	q, _ := ctx.Value(queryKey{}).(string)
+	t.end(ctx, opQuery, q, data.Err)
+}
+
+func (t *Tracer) TraceBatchStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
+	if bt, ok := t.prev.(pgx.BatchTracer); ok {
+		ctx = bt.TraceBatchStart(ctx, conn, data)
+	}
+	ctx = t.start(ctx, opBatch, "")
+	if s, ok := tracer.SpanFromContext(ctx); ok && data.Batch != nil {
+		s.SetTag(tagBatchNumQueries, data.Batch.Len())
+	}
+	return ctx
+}
+
+// TraceBatchQuery only passes on: the batch's span records the batch's
+// outcome, which is its first failure.
+func (t *Tracer) TraceBatchQuery(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchQueryData) {
+	if bt, ok := t.prev.(pgx.BatchTracer); ok {
+		bt.TraceBatchQuery(ctx, conn, data)
+	}
+}
+
+func (t *Tracer) TraceBatchEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchEndData) {
+	if bt, ok := t.prev.(pgx.BatchTracer); ok {
+		bt.TraceBatchEnd(ctx, conn, data)
+	}
+	t.end(ctx, opBatch, "", data.Err)
+}
+
+func (t *Tracer) TracePrepareStart(ctx context.Context, conn *pgx.Conn, data pgx.TracePrepareStartData) context.Context {
+	if pt, ok := t.prev.(pgx.PrepareTracer); ok {
+		ctx = pt.TracePrepareStart(ctx, conn, data)
+	}
+	return context.WithValue(t.start(ctx, opPrepare, data.SQL), queryKey{}, data.SQL)
+}
+
+func (t *Tracer) TracePrepareEnd(ctx context.Context, conn *pgx.Conn, data pgx.TracePrepareEndData) {
+	if pt, ok := t.prev.(pgx.PrepareTracer); ok {
+		pt.TracePrepareEnd(ctx, conn, data)
+	}
+	q, _ := ctx.Value(queryKey{}).(string)
+	t.end(ctx, opPrepare, q, data.Err)
+}
+
+func (t *Tracer) TraceCopyFromStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceCopyFromStartData) context.Context {
+	if ct, ok := t.prev.(pgx.CopyFromTracer); ok {
+		ctx = ct.TraceCopyFromStart(ctx, conn, data)
+	}
+	ctx = t.start(ctx, opCopyFrom, "")
+	if s, ok := tracer.SpanFromContext(ctx); ok {
+		s.SetTag(tagCopyFromTable, data.TableName.Sanitize())
+	}
+	return ctx
+}
+
+func (t *Tracer) TraceCopyFromEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceCopyFromEndData) {
+	if ct, ok := t.prev.(pgx.CopyFromTracer); ok {
+		ct.TraceCopyFromEnd(ctx, conn, data)
+	}
+	if s, ok := tracer.SpanFromContext(ctx); ok && data.Err == nil {
+		s.SetTag(tagRowsAffected, data.CommandTag.RowsAffected())
+	}
+	t.end(ctx, opCopyFrom, "", data.Err)
+}
+
+func (t *Tracer) TraceConnectStart(ctx context.Context, data pgx.TraceConnectStartData) context.Context {
+	if ct, ok := t.prev.(pgx.ConnectTracer); ok {
+		ctx = ct.TraceConnectStart(ctx, data)
+	}
+	return t.start(ctx, opConnect, "")
+}
+
+func (t *Tracer) TraceConnectEnd(ctx context.Context, data pgx.TraceConnectEndData) {
+	if ct, ok := t.prev.(pgx.ConnectTracer); ok {
+		ct.TraceConnectEnd(ctx, data)
+	}
+	t.end(ctx, opConnect, "", data.Err)
+}
+
+// acquireKey carries the start of an acquire to its end.
+type acquireKey struct{}
+
+// TraceAcquireStart only notes the time: most acquires take a
+// microsecond and get no span (see WithAcquireThreshold).
+func (t *Tracer) TraceAcquireStart(ctx context.Context, pool *pgxpool.Pool, data pgxpool.TraceAcquireStartData) context.Context {
+	if at, ok := t.prev.(pgxpool.AcquireTracer); ok {
+		ctx = at.TraceAcquireStart(ctx, pool, data)
+	}
+	return context.WithValue(ctx, acquireKey{}, time.Now())
+}
+
+func (t *Tracer) TraceAcquireEnd(ctx context.Context, pool *pgxpool.Pool, data pgxpool.TraceAcquireEndData) {
+	if at, ok := t.prev.(pgxpool.AcquireTracer); ok {
+		at.TraceAcquireEnd(ctx, pool, data)
+	}
+	start, ok := ctx.Value(acquireKey{}).(time.Time)
+	if !ok {
+		return
+	}
+	took := time.Since(start)
+	if data.Err == nil && took < t.cfg.acquireThreshold {
+		return
+	}
+	s, _ := tracer.StartSpanFromContext(ctx, spanNames[opAcquire], tracer.StartTime(start), tracer.WithStartSpanConfig(t.static[opAcquire]))
+	s.SetTag(tagAcquireDuration, took.Nanoseconds())
+	if data.Err != nil {
+		ddx.RecordError(s, t.wrap(ctx, opAcquire, "", data.Err))
+	}
+	s.Finish()
+}
+
+// tableOf returns the table a plain statement is about: the name after
+// the first FROM of a SELECT or DELETE, INTO of an INSERT, or UPDATE, or ""
+// when the statement is not that simple. It only runs for errors.
+func tableOf(query string) string {
+	words := strings.Fields(query)
+	if len(words) < 2 {
+		return ""
+	}
+	var after string
+	switch strings.ToUpper(words[0]) {
+	case "SELECT", "DELETE":
+		after = "FROM"
+	case "INSERT":
+		after = "INTO"
+	case "UPDATE":
+		return identifier(words[1])
+	default:
+		return ""
+	}
+	for i := 1; i < len(words)-1; i++ {
+		if strings.EqualFold(words[i], after) {
+			return identifier(words[i+1])
+		}
+	}
+	return ""
+}
+
+// identifier returns w's leading, possibly qualified or quoted, name
+// without its quotes, or "" when w does not start with one.
+func identifier(w string) string {
+	b := make([]byte, 0, len(w))
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case c == '"':
+		case c == '_' || c == '.' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c >= 0x80:
+			b = append(b, c)
+		default:
+			i = len(w)
+		}
+	}
+	if len(b) == 0 || b[0] == '.' {
+		return ""
+	}
+	return string(b)
+}
