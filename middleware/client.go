@@ -17,10 +17,10 @@ import (
 	httptrace "github.com/DataDog/dd-trace-go/contrib/net/http/v2"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
-	ddhttptrace "github.com/DataDog/dd-trace-go/v2/instrumentation/httptrace"
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/internal/status"
 )
 
@@ -96,7 +96,7 @@ func Transport(base http.RoundTripper, opts ...ClientOption) http.RoundTripper {
 	if c.isError != nil {
 		topts = append(topts, httptrace.WithStatusCheck(c.isError))
 	} else {
-		topts = append(topts, httptrace.WithStatusCheck(defaultClientErrorStatus()))
+		topts = append(topts, httptrace.WithStatusCheck(outcome.ErrorStatus(outcome.ClientErrorStatuses)))
 	}
 	return &clientTransport{
 		base:   base,
@@ -151,21 +151,11 @@ func (c *classifier) RoundTrip(r *http.Request) (*http.Response, error) {
 		//lint:ignore SA1019 callers may still cancel through the deprecated field
 		transportKind(ctx, r.Cancel, err),
 		err,
-		slog.Duration(attrDuration, time.Since(start)),
+		slog.Duration(outcome.AttrDuration, time.Since(start)),
 	)
 	span, _ := tracer.SpanFromContext(ctx)
 	ddx.RecordError(span, err)
 	return nil, err
-}
-
-// defaultClientErrorStatus honours DD_TRACE_HTTP_CLIENT_ERROR_STATUSES like
-// dd-trace-go does, and otherwise makes 5xx span errors and nothing else
-// (contrib's own default flags 4xx instead, which pages for a 404).
-func defaultClientErrorStatus() func(int) bool {
-	if fn := ddhttptrace.GetErrorCodesFromInput(os.Getenv("DD_TRACE_HTTP_CLIENT_ERROR_STATUSES")); fn != nil {
-		return fn
-	}
-	return func(code int) bool { return code >= 500 && code < 600 }
 }
 
 // transportKind classifies the error of a round trip that got no response.
@@ -296,12 +286,12 @@ func CheckResponse(resp *http.Response) error {
 		text = http.StatusText(resp.StatusCode)
 	}
 	attrs := make([]slog.Attr, 0, 2)
-	attrs = append(attrs, slog.Int(attrHTTPStatusCode, resp.StatusCode))
+	attrs = append(attrs, slog.Int(outcome.AttrHTTPStatusCode, resp.StatusCode))
 	op := "HTTP"
 	if r := resp.Request; r != nil {
 		op = clientOp(r)
 		if start, ok := r.Context().Value(startKey{}).(time.Time); ok {
-			attrs = append(attrs, slog.Duration(attrDuration, time.Since(start)))
+			attrs = append(attrs, slog.Duration(outcome.AttrDuration, time.Since(start)))
 		}
 	}
 	return errors.E(errors.Op(op), kind, errors.New(text), attrs)

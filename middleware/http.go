@@ -2,9 +2,7 @@ package middleware
 
 import (
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +15,7 @@ import (
 	ddhttptrace "github.com/DataDog/dd-trace-go/v2/instrumentation/httptrace"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/internal/redact"
 	"github.com/ddx-go/ddx/internal/status"
 )
@@ -42,7 +41,7 @@ func Wrap(h http.Handler, opts ...ServerOption) http.Handler {
 		isError: c.isError,
 	}
 	if s.isError == nil {
-		s.isError = defaultServerErrorStatus()
+		s.isError = outcome.ErrorStatus(outcome.ServerErrorStatuses)
 	}
 	// A router that can say which pattern a request will match (a
 	// *http.ServeMux, or contrib's ServeMux around one) names the span's
@@ -67,15 +66,6 @@ type server struct {
 	health  map[string]struct{}
 	isError func(status int) bool
 	router  router
-}
-
-// defaultServerErrorStatus honours DD_TRACE_HTTP_SERVER_ERROR_STATUSES like
-// dd-trace-go does, and otherwise makes 5xx span errors and nothing else.
-func defaultServerErrorStatus() func(int) bool {
-	if fn := ddhttptrace.GetErrorCodesFromInput(os.Getenv("DD_TRACE_HTTP_SERVER_ERROR_STATUSES")); fn != nil {
-		return fn
-	}
-	return func(code int) bool { return code >= 500 && code < 600 }
 }
 
 // neverStatusError keeps contrib from marking the span from the status
@@ -277,9 +267,9 @@ func (x *exchange) serveUntraced(w http.ResponseWriter, r *http.Request) {
 			abort := x.recovered(r, p)
 			// A panicking health check is a bug, not traffic: log it.
 			x.srv.cfg.log().LogAttrs(r.Context(), slog.LevelError, "panic in health check",
-				slog.String(attrHTTPMethod, r.Method),
-				slog.String(attrHTTPURLPath, requestPath(r)),
-				slog.Any(attrError, x.err))
+				slog.String(outcome.AttrHTTPMethod, r.Method),
+				slog.String(outcome.AttrHTTPURLPath, requestPath(r)),
+				slog.Any(outcome.AttrError, x.err))
 			if abort {
 				panic(http.ErrAbortHandler)
 			}
@@ -291,7 +281,7 @@ func (x *exchange) serveUntraced(w http.ResponseWriter, r *http.Request) {
 // recovered turns a panic into a 500 problem answer when nothing was sent
 // yet. It reports whether the response must be aborted instead.
 func (x *exchange) recovered(r *http.Request, p any) (abort bool) {
-	x.err = panicError(p) // a panic outranks an error reported before it
+	x.err = outcome.PanicError(p) // a panic outranks an error reported before it
 	x.panicked = true
 	if x.rw.wroteHeader {
 		return true
@@ -310,7 +300,7 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 	if aborted {
 		// http.ErrAbortHandler: the handler cut the response on purpose,
 		// usually because the client or the upstream it proxies went away.
-		if clientGone(ctx) {
+		if outcome.ClientGone(ctx) {
 			x.setError(errors.E(errors.Canceled, "response aborted", http.ErrAbortHandler))
 		} else {
 			x.setError(errors.E(errors.Internal, "response aborted", http.ErrAbortHandler))
@@ -320,7 +310,7 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 		}
 	}
 	if code == 0 {
-		if clientGone(ctx) {
+		if outcome.ClientGone(ctx) {
 			// Nothing was sent and nobody is listening: record the
 			// request as the client's doing. The write goes nowhere, but
 			// contrib's writer sees it and tags the span with 499.
@@ -337,57 +327,42 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 			span.SetTag(ext.HTTPRoute, x.route)
 		}
 	}
-	flag := x.panicked || x.srv.isError(code)
+	flag, level := outcome.HTTP(code, x.err, x.panicked, x.srv.isError)
 	if span != nil {
 		fallback := ""
 		if flag && x.err == nil {
 			fallback = strconv.Itoa(code) + ": " + http.StatusText(code)
 		}
-		recordError(span, x.err, flag, fallback)
+		outcome.RecordError(span, x.err, flag, fallback)
 	}
 
 	l := x.srv.cfg.log()
-	level := levelOfHTTP(code, x.err)
-	if x.panicked {
-		level = slog.LevelError
-	}
 	if !l.Enabled(ctx, level) {
 		return
 	}
 	var buf [10]slog.Attr
 	attrs := append(buf[:0],
-		slog.String(attrHTTPMethod, r.Method),
-		slog.Int(attrHTTPStatusCode, code),
-		slog.String(attrHTTPURLPath, requestPath(r)),
+		slog.String(outcome.AttrHTTPMethod, r.Method),
+		slog.Int(outcome.AttrHTTPStatusCode, code),
+		slog.String(outcome.AttrHTTPURLPath, requestPath(r)),
 	)
 	if x.route != "" {
-		attrs = append(attrs, slog.String(attrHTTPRoute, x.route))
+		attrs = append(attrs, slog.String(outcome.AttrHTTPRoute, x.route))
 	}
 	if ua := r.Header.Get("User-Agent"); ua != "" {
-		attrs = append(attrs, slog.String(attrHTTPUserAgent, ua))
+		attrs = append(attrs, slog.String(outcome.AttrHTTPUserAgent, ua))
 	}
-	if ip := clientIP(r.RemoteAddr); ip != "" {
-		attrs = append(attrs, slog.String(attrClientIP, ip))
+	if ip := outcome.ClientIP(r.RemoteAddr); ip != "" {
+		attrs = append(attrs, slog.String(outcome.AttrClientIP, ip))
 	}
 	if id := r.Header.Get("X-Request-Id"); id != "" {
-		attrs = append(attrs, slog.String(attrHTTPRequestID, id))
+		attrs = append(attrs, slog.String(outcome.AttrHTTPRequestID, id))
 	}
 	now := time.Now()
-	attrs = append(attrs, slog.Int64(attrDuration, int64(now.Sub(x.start))))
-	logOutcomeAt(ctx, l, now, level, accessMessage, x.err, attrs)
+	attrs = append(attrs, slog.Int64(outcome.AttrDuration, int64(now.Sub(x.start))))
+	outcome.LogAt(ctx, l, now, level, accessMessage, x.err, attrs)
 }
 
 // accessMessage is the message of every access-log line: the attributes say
 // the rest, and a constant message groups well in Datadog's log patterns.
 const accessMessage = "http request"
-
-// clientIP is the host part of a RemoteAddr. Forwarding headers are not
-// trusted: any client can set them. Behind a proxy, put one that rewrites
-// RemoteAddr in front, or read X-Forwarded-For from the span, which
-// dd-trace-go resolves when DD_TRACE_CLIENT_IP_ENABLED is set.
-func clientIP(remoteAddr string) string {
-	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
-		return host
-	}
-	return remoteAddr
-}

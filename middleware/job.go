@@ -10,6 +10,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/instrumentation"
 
 	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/internal/outcome"
 )
 
 // Span and log names of a job run.
@@ -111,7 +112,7 @@ func (c *config) runJob(ctx context.Context, name string, fn func(context.Contex
 	span, ctx := tracer.StartSpanFromContext(ctx, jobOperation, opts...)
 	defer func() {
 		if p := recover(); p != nil {
-			err = panicError(p)
+			err = outcome.PanicError(p)
 		}
 		c.finishJob(ctx, span, name, start, err)
 	}()
@@ -123,13 +124,13 @@ func (c *config) runJob(ctx context.Context, name string, fn func(context.Contex
 func (c *config) finishJob(ctx context.Context, span *tracer.Span, name string, start time.Time, err error) {
 	ddx.RecordError(span, err)
 	l := c.log()
-	if level := levelOf(err); l.Enabled(ctx, level) {
+	if level := outcome.Level(err); l.Enabled(ctx, level) {
 		var buf [3]slog.Attr
 		attrs := append(buf[:0],
 			slog.String(attrJobName, name),
-			slog.Int64(attrDuration, int64(time.Since(start))),
+			slog.Int64(outcome.AttrDuration, int64(time.Since(start))),
 		)
-		logOutcome(ctx, l, level, jobMessage, err, attrs)
+		outcome.Log(ctx, l, level, jobMessage, err, attrs)
 	}
 	span.Finish()
 }

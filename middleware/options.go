@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+
+	"github.com/ddx-go/ddx/internal/outcome"
 )
 
 // Each entry point takes its own kind of option, so that an option it would
@@ -143,7 +145,7 @@ func newConfig[O comparable](opts []O, apply func(O, *config)) config {
 }
 
 // log returns the logger to use for one line.
-func (c *config) log() *slog.Logger { return loggerOr(c.logger) }
+func (c *config) log() *slog.Logger { return outcome.Logger(c.logger) }
 
 // healthPathSet validates and returns the health paths as a set (nil when
 // empty), panicking on a programmer error as construction-time checks do.

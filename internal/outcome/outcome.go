@@ -1,0 +1,205 @@
+// Package outcome is what every ddx integration (net/http, outbound HTTP,
+// jobs, gRPC, and framework integrations in their own modules) decides the
+// same way about a finished request or run: its log level from its Kind and
+// status (the table is internal/status), the span's error flag, the
+// access-log line and its attribute names, a recovered panic as an error,
+// and the client's address. It lives under internal/ at the module root so
+// that every module of the repository can use it and no user can.
+package outcome
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	ddhttptrace "github.com/DataDog/dd-trace-go/v2/instrumentation/httptrace"
+
+	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/status"
+)
+
+// Datadog standard attribute names used by access-log lines. Dotted keys are
+// what Datadog's log pipeline treats as the nested standard attributes.
+const (
+	AttrHTTPMethod     = "http.method"
+	AttrHTTPStatusCode = "http.status_code"
+	AttrHTTPURLPath    = "http.url_details.path"
+	AttrHTTPRoute      = "http.route"
+	AttrHTTPUserAgent  = "http.useragent"
+	AttrHTTPRequestID  = "http.request_id"
+	AttrClientIP       = "network.client.ip"
+	AttrDuration       = "duration" // nanoseconds, as Datadog expects
+	// AttrError is the key the ddx handler expands into error.kind,
+	// error.message and error.stack.
+	AttrError = "error"
+)
+
+// Logger returns l, or slog.Default() when l is nil. Resolved per call, not
+// at construction, so a program that sets the default logger after building
+// its middleware (ddx.Start does) still gets it.
+func Logger(l *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return slog.Default()
+}
+
+// Level is the log level of an outcome without a transport status: nil is
+// INFO, a client that went away is INFO, other expected kinds WARN, the rest
+// ERROR (the Kind table).
+func Level(err error) slog.Level {
+	if err == nil {
+		return slog.LevelInfo
+	}
+	return status.Level(errors.KindOf(err))
+}
+
+// LevelHTTP is the level of a finished HTTP exchange: the error decides
+// when there is one, the status otherwise (5xx ERROR, 499 INFO, other 4xx
+// WARN, the rest INFO).
+func LevelHTTP(code int, err error) slog.Level {
+	if code == status.StatusClientClosedRequest {
+		return slog.LevelInfo
+	}
+	if err != nil {
+		return Level(err)
+	}
+	switch {
+	case code >= 500:
+		return slog.LevelError
+	case code >= 400:
+		return slog.LevelWarn
+	default:
+		return slog.LevelInfo
+	}
+}
+
+// HTTP decides a finished HTTP exchange by the Kind table: whether its
+// span is an error (a panic, or a status isError says is one) and its log
+// level (ERROR for a panic, else LevelHTTP).
+func HTTP(code int, err error, panicked bool, isError func(int) bool) (flag bool, level slog.Level) {
+	if panicked {
+		return true, slog.LevelError
+	}
+	return isError(code), LevelHTTP(code, err)
+}
+
+// Log writes one access-log line through l with ctx, so the ddx handler
+// adds dd.trace_id/dd.span_id of the span in ctx. A non-nil err is added as
+// the "error" attribute. Callers should check l.Enabled first when building
+// attrs costs anything.
+func Log(ctx context.Context, l *slog.Logger, level slog.Level, msg string, err error, attrs []slog.Attr) {
+	LogAt(ctx, l, time.Now(), level, msg, err, attrs)
+}
+
+// LogAt is Log with the record's time given. It hands the record to l's
+// handler directly: slog.Logger would also record the caller's program
+// counter, a third of a microsecond that buys a "source" pointing into the
+// middleware, which says nothing about the request.
+func LogAt(ctx context.Context, l *slog.Logger, now time.Time, level slog.Level, msg string, err error, attrs []slog.Attr) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r := slog.NewRecord(now, level, msg, 0)
+	r.AddAttrs(attrs...)
+	if err != nil {
+		r.AddAttrs(slog.Any(AttrError, err))
+	}
+	_ = l.Handler().Handle(ctx, r) // a logging failure must not fail the request
+}
+
+// ClientGone reports whether ctx ended because the caller went away (as
+// opposed to a deadline), which is a 499/Canceled, not a failure.
+func ClientGone(ctx context.Context) bool {
+	return ctx != nil && ctx.Err() == context.Canceled
+}
+
+// PanicError turns a recovered panic value into an Internal error, "panic:
+// <what was panicked>", whose stack is the panicking goroutine's, including
+// the frame that panicked. Call it directly from the deferred function that
+// recovered; an integration that names the operation (gRPC: the method)
+// wraps the result with its errors.Op.
+//
+// A panic is Internal whatever it carries: an error of an expected kind
+// (errors.E(errors.NotFound, ...), context.Canceled) that is panicked rather
+// than returned is a bug, and the innermost-kind rule would otherwise answer
+// it with a 404 or a 499 and no span error. Such an error is kept as text.
+func PanicError(p any) error {
+	err, ok := p.(error)
+	switch {
+	case ok && errors.KindOf(err) == errors.Internal:
+		return errors.E(errors.Internal, errors.Op("panic"), err)
+	case ok:
+		return errors.E(errors.Internal, errors.Op("panic"), err.Error())
+	default:
+		return errors.E(errors.Internal, errors.Op("panic"), fmt.Sprint(p))
+	}
+}
+
+// RecordError records err on span via ddx.RecordError (error.kind always;
+// flag, error.message/type/stack for unexpected kinds), then lets flag have
+// the last word on the span's error flag, so a user's status predicate can
+// make a 404 an error or a 503 not one. With a nil err and flag set, the span
+// is marked with a plain "<code>: <text>"-style message from fallback.
+func RecordError(span *tracer.Span, err error, flag bool, fallback string) {
+	if span == nil {
+		return
+	}
+	if err == nil {
+		if flag {
+			span.SetTag(ext.Error, true)
+			span.SetTag(ext.ErrorMsg, fallback)
+			span.SetTag(ext.ErrorType, "http.status")
+		}
+		return
+	}
+	ddx.RecordError(span, err)
+	expected := errors.KindOf(err).Expected()
+	switch {
+	case flag && expected:
+		// RecordError stopped at error.kind; the caller wants a real error.
+		span.SetTag(ext.Error, true)
+		span.SetTag(ext.ErrorMsg, errors.Message(err))
+		span.SetTag(ext.ErrorType, errors.TypeName(err))
+		if st := errors.Stack(err); st != "" {
+			span.SetTag(ext.ErrorStack, st)
+		}
+	case !flag && !expected:
+		span.SetTag(ext.Error, false)
+	}
+}
+
+// ServerErrorStatuses and ClientErrorStatuses are dd-trace-go's variables
+// for which HTTP statuses flag a span as an error.
+const (
+	ServerErrorStatuses = "DD_TRACE_HTTP_SERVER_ERROR_STATUSES"
+	ClientErrorStatuses = "DD_TRACE_HTTP_CLIENT_ERROR_STATUSES"
+)
+
+// ErrorStatus is which HTTP statuses flag a span as an error by default:
+// those the variable env lists (ServerErrorStatuses or
+// ClientErrorStatuses), else 500–599, as the Kind table says.
+func ErrorStatus(env string) func(int) bool {
+	if fn := ddhttptrace.GetErrorCodesFromInput(os.Getenv(env)); fn != nil {
+		return fn
+	}
+	return func(code int) bool { return code >= 500 && code < 600 }
+}
+
+// ClientIP is the host part of a peer address ("10.0.0.5:41234", "[::1]:80"),
+// or the address as is when it has no port. Forwarding headers are not
+// trusted: any client can set them. Behind a proxy, put one that rewrites
+// the peer address in front, or read X-Forwarded-For from the span, which
+// dd-trace-go resolves when DD_TRACE_CLIENT_IP_ENABLED is set.
+func ClientIP(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}

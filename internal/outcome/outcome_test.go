@@ -1,0 +1,136 @@
+package outcome
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/mocktracer"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"github.com/stretchr/testify/assert"
+
+	"github.com/ddx-go/ddx/errors"
+)
+
+func TestLevels(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		code int
+		err  error
+		want slog.Level
+	}{
+		{"200", 200, nil, slog.LevelInfo},
+		{"301", 301, nil, slog.LevelInfo},
+		{"404", 404, nil, slog.LevelWarn},
+		{"499", 499, nil, slog.LevelInfo},
+		{"499 with an internal error", 499, errors.E(errors.Internal, "x"), slog.LevelInfo},
+		{"500", 500, nil, slog.LevelError},
+		{"503", 503, nil, slog.LevelError},
+		{"not found error", 404, errors.E(errors.NotFound, "x"), slog.LevelWarn},
+		{"canceled error", 200, context.Canceled, slog.LevelInfo},
+		{"plain error after a 200", 200, fmt.Errorf("x"), slog.LevelError},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, LevelHTTP(tc.code, tc.err))
+		})
+	}
+	assert.Equal(t, slog.LevelInfo, Level(nil))
+	assert.Equal(t, slog.LevelWarn, Level(errors.E(errors.Conflict, "x")))
+	assert.Equal(t, slog.LevelError, Level(errors.E(errors.Unavailable, "x")))
+}
+
+func TestPanicError(t *testing.T) {
+	t.Parallel()
+	err := PanicError("boom")
+	assert.Equal(t, errors.Internal, errors.KindOf(err))
+	assert.Contains(t, err.Error(), "boom")
+	assert.NotEmpty(t, errors.Stack(err))
+	cause := fmt.Errorf("inner")
+	assert.ErrorIs(t, PanicError(cause), cause)
+}
+
+func TestRecordErrorFlag(t *testing.T) {
+	mt := mocktracer.Start()
+	defer mt.Stop()
+	tests := []struct {
+		name string
+		err  error
+		flag bool
+		want int32
+		kind any
+	}{
+		{"expected kind forced to error", errors.E(errors.NotFound, "x"), true, 1, "NotFound"},
+		{"unexpected kind forced to no error", errors.E(errors.Unavailable, "x"), false, 0, "Unavailable"},
+		{"status only", nil, true, 1, nil},
+		{"nothing", nil, false, 0, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			mt.Reset()
+			s := tracer.StartSpan("x")
+			RecordError(s, tc.err, tc.flag, "500: Internal Server Error")
+			s.Finish()
+			span := mt.FinishedSpans()[0]
+			assert.Equal(t, tc.want, span.Tag(ext.MapSpanError))
+			assert.Equal(t, tc.kind, span.Tag("error.kind"))
+			if tc.want == 1 {
+				assert.NotEmpty(t, span.Tag(ext.ErrorMsg))
+			}
+		})
+	}
+	assert.NotPanics(t, func() { RecordError(nil, errors.New("x"), true, "") })
+}
+
+func TestClientGone(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	assert.False(t, ClientGone(ctx))
+	cancel()
+	assert.True(t, ClientGone(ctx))
+	//lint:ignore SA1012 nil ctx must not crash
+	assert.False(t, ClientGone(nil))
+	dctx, dcancel := context.WithTimeout(context.Background(), 0)
+	defer dcancel()
+	<-dctx.Done()
+	assert.False(t, ClientGone(dctx), "a deadline is not the client leaving")
+}
+
+func TestClientIP(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "192.0.2.1", ClientIP("192.0.2.1:1234"))
+	assert.Equal(t, "::1", ClientIP("[::1]:80"))
+	assert.Equal(t, "pipe", ClientIP("pipe"))
+	assert.Equal(t, "", ClientIP(""))
+}
+
+func TestErrorStatus(t *testing.T) {
+	t.Setenv(ServerErrorStatuses, "")
+	def := ErrorStatus(ServerErrorStatuses)
+	assert.True(t, def(500))
+	assert.True(t, def(599))
+	assert.False(t, def(404))
+	assert.False(t, def(499))
+	t.Setenv(ClientErrorStatuses, "400-499")
+	c := ErrorStatus(ClientErrorStatuses)
+	assert.True(t, c(404))
+	assert.False(t, c(500))
+}
+
+func TestHTTP(t *testing.T) {
+	t.Parallel()
+	is5xx := func(c int) bool { return c >= 500 }
+	flag, level := HTTP(500, nil, true, is5xx)
+	assert.True(t, flag)
+	assert.Equal(t, slog.LevelError, level)
+	flag, level = HTTP(404, errors.E(errors.NotFound, "x"), false, is5xx)
+	assert.False(t, flag)
+	assert.Equal(t, slog.LevelWarn, level)
+	flag, level = HTTP(503, nil, false, is5xx)
+	assert.True(t, flag)
+	assert.Equal(t, slog.LevelError, level)
+}
