@@ -1,7 +1,6 @@
 package ddx_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"runtime/debug"
@@ -83,14 +82,14 @@ func TestMemoryLimit(t *testing.T) {
 
 	t.Run("GOMEMLIMIT set by the person wins", func(t *testing.T) {
 		t.Setenv("GOMEMLIMIT", "1GiB")
-		var out bytes.Buffer
+		var out testlog.Buffer
 		rt := ddx.Start(ddx.WithAgentURL(url), ddx.WithTracing(false), ddx.WithProfiling(false), ddx.WithLogWriter(&out))
 		rt.Stop()
 		assert.Contains(t, out.String(), `"memory_limit":"GOMEMLIMIT=`)
 		assert.Contains(t, out.String(), "from the environment")
 	})
 	t.Run("disabled by option", func(t *testing.T) {
-		var out bytes.Buffer
+		var out testlog.Buffer
 		rt := ddx.Start(ddx.WithAgentURL(url), ddx.WithTracing(false), ddx.WithProfiling(false), ddx.WithLogWriter(&out),
 			ddx.WithMemoryLimitRatio(0))
 		rt.Stop()

@@ -16,6 +16,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/testlog"
 	"github.com/ddx-go/ddx/middleware"
 )
 
@@ -369,7 +370,7 @@ func TestTransportErrorThroughWrap(t *testing.T) {
 		defer resp.Body.Close()
 		return middleware.CheckResponse(resp)
 	}))
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	rec := httptest.NewRecorder()
 	middleware.Wrap(mux, middleware.WithLogger(slog.New(logs))).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/orders/42", nil))
 

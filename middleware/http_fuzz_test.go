@@ -12,6 +12,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/mocktracer"
 
+	"github.com/ddx-go/ddx/internal/testlog"
 	"github.com/ddx-go/ddx/middleware"
 )
 
@@ -37,7 +38,7 @@ func FuzzWrap(f *testing.F) {
 	}
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	h := middleware.Wrap(testMux(), middleware.WithLogger(slog.New(logs)))
 
 	f.Fuzz(func(t *testing.T, method, path, query, name, value string) {

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/testlog"
 	"github.com/ddx-go/ddx/middleware"
 )
 
@@ -90,7 +91,7 @@ type wantProblem struct {
 func TestWrapStatusTable(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	h := middleware.Wrap(testMux(), middleware.WithLogger(slog.New(logs)))
 
 	tests := []struct {
@@ -268,7 +269,7 @@ func TestWrapStatusTable(t *testing.T) {
 func TestWrapPanicKeepsValueAndStack(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	h := middleware.Wrap(testMux(), middleware.WithLogger(slog.New(logs)))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/panic", nil))
 
@@ -287,7 +288,7 @@ func TestWrapPanicWithAnExpectedKindIsStillInternal(t *testing.T) {
 	// is a bug: 500, ERROR and an error span, not a quiet 404 or 499.
 	for _, v := range []any{errors.E(errors.NotFound, "user 7 not found"), context.Canceled} {
 		mt := mocktracer.Start()
-		logs := &httpLogs{}
+		logs := &testlog.Records{}
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET /p", func(http.ResponseWriter, *http.Request) { panic(v) })
 		rec := httptest.NewRecorder()
@@ -308,7 +309,7 @@ func TestWrapPanicWithAnExpectedKindIsStillInternal(t *testing.T) {
 func TestWrapErrAbortHandlerIsRepanicked(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	h := middleware.Wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panic(http.ErrAbortHandler)
 	}), middleware.WithLogger(slog.New(logs)))
@@ -325,7 +326,7 @@ func TestWrapErrAbortHandlerIsRepanicked(t *testing.T) {
 func TestWrapPanicAfterHeadersAbortsTheResponse(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	h := middleware.Wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, "half an answ")
@@ -348,7 +349,7 @@ func TestWrapPanicAfterHeadersAbortsTheResponse(t *testing.T) {
 func TestWrapClientGoneIs499(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	tests := []struct {
 		name    string
 		handler http.Handler
@@ -387,7 +388,7 @@ func TestWrapClientGoneIs499(t *testing.T) {
 func TestWrapHealthPaths(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	mux := http.NewServeMux()
 	for _, p := range []string{"/healthz", "/readyz", "/livez", "/ping", "/status", "/ok"} {
 		mux.HandleFunc("GET "+p, func(http.ResponseWriter, *http.Request) {})
@@ -429,7 +430,7 @@ func TestWrapHealthPaths(t *testing.T) {
 func TestWrapHealthCheckPanicIsRecoveredAndLogged(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	h := middleware.Wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("nil db") }),
 		middleware.WithLogger(slog.New(logs)))
 	rec := httptest.NewRecorder()
@@ -456,7 +457,7 @@ func TestWrapResourceFromAnInnerMux(t *testing.T) {
 	// A handler in front of the mux hides it from Wrap: the route is read
 	// from the Request.Pattern the mux sets once it has routed.
 	inFront := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, r) })
-	h := middleware.Wrap(inFront, middleware.WithLogger(slog.New(&httpLogs{})))
+	h := middleware.Wrap(inFront, middleware.WithLogger(slog.New(&testlog.Records{})))
 
 	tests := []struct{ target, resource string }{
 		{"/users/42", "GET /users/{id}"},
@@ -475,7 +476,7 @@ func TestWrapResourceFromAnInnerMux(t *testing.T) {
 func TestWrapPropagatesIncomingTrace(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	h := middleware.Wrap(testMux(), middleware.WithLogger(slog.New(&httpLogs{})))
+	h := middleware.Wrap(testMux(), middleware.WithLogger(slog.New(&testlog.Records{})))
 	req := httptest.NewRequest("GET", "/ok", nil)
 	req.Header.Set(tracer.DefaultTraceIDHeader, "4242")
 	req.Header.Set(tracer.DefaultParentIDHeader, "77")
@@ -503,7 +504,7 @@ func TestWrapErrorStatusOption(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			mt.Reset()
-			h := middleware.Wrap(testMux(), middleware.WithErrorStatus(tc.isError), middleware.WithLogger(slog.New(&httpLogs{})))
+			h := middleware.Wrap(testMux(), middleware.WithErrorStatus(tc.isError), middleware.WithLogger(slog.New(&testlog.Records{})))
 			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", tc.target, nil))
 			span := mt.FinishedSpans()[0]
 			assert.Equal(t, tc.flag, span.Tag(ext.MapSpanError))
@@ -517,7 +518,7 @@ func TestWrapErrorStatusOption(t *testing.T) {
 func TestWrapServiceName(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	h := middleware.Wrap(testMux(), middleware.WithServiceName("users-api"), middleware.WithLogger(slog.New(&httpLogs{})))
+	h := middleware.Wrap(testMux(), middleware.WithServiceName("users-api"), middleware.WithLogger(slog.New(&testlog.Records{})))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/ok", nil))
 	assert.Equal(t, "users-api", mt.FinishedSpans()[0].Tag(ext.ServiceName))
 }
@@ -525,7 +526,7 @@ func TestWrapServiceName(t *testing.T) {
 func TestWrapSecretsStayOut(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	h := middleware.Wrap(testMux(), middleware.WithLogger(slog.New(logs)))
 	req := httptest.NewRequest("GET", "/users/7?password=hunter2&api_key=sk_live_1&page=2", nil)
 	req.Header.Set("Authorization", "Bearer hunter2")
@@ -582,7 +583,7 @@ func TestErrorWithoutWrap(t *testing.T) {
 func TestErrorAfterTheAnswerStarted(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	h := middleware.Wrap(middleware.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) error {
 		_, _ = io.WriteString(w, `{"items":[`)
 		return errors.E(errors.Internal, "cursor broke")
@@ -601,7 +602,7 @@ func TestErrorAfterTheAnswerStarted(t *testing.T) {
 func TestErrorThroughAnotherWrapper(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	inner := middleware.HandlerFunc(func(http.ResponseWriter, *http.Request) error {
 		return errors.E(errors.PermissionDenied, "not your order")
 	})
@@ -623,7 +624,7 @@ func (u *unwrapper) Unwrap() http.ResponseWriter { return u.ResponseWriter }
 func TestWrapWriterKeepsOptionalInterfaces(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /events", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -672,7 +673,7 @@ func TestWrapUsesDefaultLoggerLate(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
 	h := middleware.Wrap(testMux()) // built before the default logger is set
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	prev := slog.Default()
 	slog.SetDefault(slog.New(logs))
 	defer slog.SetDefault(prev)
@@ -683,7 +684,7 @@ func TestWrapUsesDefaultLoggerLate(t *testing.T) {
 func TestWrapErrorStackIsWhereItWasCreated(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	h := middleware.Wrap(testMux(), middleware.WithLogger(slog.New(&httpLogs{})))
+	h := middleware.Wrap(testMux(), middleware.WithLogger(slog.New(&testlog.Records{})))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/orders/1", nil))
 	span := mt.FinishedSpans()[0]
 	stack, _ := span.Tag(ext.ErrorStack).(string)

@@ -14,6 +14,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/testlog"
 	"github.com/ddx-go/ddx/middleware"
 )
 
@@ -33,8 +34,8 @@ func jobSpan(t *testing.T, mt mocktracer.Tracer, name string) *mocktracer.Span {
 }
 
 // jobLines returns the job log lines of name.
-func jobLines(logs *httpLogs, name string) []httpLine {
-	var out []httpLine
+func jobLines(logs *testlog.Records, name string) []testlog.Record {
+	var out []testlog.Record
 	for _, l := range logs.Lines() {
 		if v, ok := l.Attrs["job.name"]; ok && v.String() == name {
 			out = append(out, l)
@@ -49,7 +50,7 @@ func panicsInJob(v any) { panic(v) }
 func TestRunJob(t *testing.T) {
 	mt := mocktracer.Start()
 	t.Cleanup(mt.Stop)
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	log := middleware.WithLogger(slog.New(logs))
 	sentinel := errors.New("disk full")
 
@@ -158,7 +159,7 @@ func TestRunJobIsChildOfCaller(t *testing.T) {
 	t.Cleanup(mt.Stop)
 	parent, ctx := tracer.StartSpanFromContext(context.Background(), "http.request")
 	_ = middleware.RunJob(ctx, "child job", func(context.Context) error { return nil },
-		middleware.WithLogger(slog.New(&httpLogs{})), middleware.WithServiceName("billing-worker"))
+		middleware.WithLogger(slog.New(&testlog.Records{})), middleware.WithServiceName("billing-worker"))
 	parent.Finish()
 	span := jobSpan(t, mt, "child job")
 	if span.ParentID() != parent.Context().SpanID() {
@@ -170,7 +171,7 @@ func TestRunJobIsChildOfCaller(t *testing.T) {
 	// nil ctx is tolerated.
 	//lint:ignore SA1012 on purpose
 	if err := middleware.RunJob(nil, "nil ctx", func(context.Context) error { return nil },
-		middleware.WithLogger(slog.New(&httpLogs{}))); err != nil {
+		middleware.WithLogger(slog.New(&testlog.Records{}))); err != nil {
 		t.Error(err)
 	}
 }
@@ -178,7 +179,7 @@ func TestRunJobIsChildOfCaller(t *testing.T) {
 func TestEvery(t *testing.T) {
 	mt := mocktracer.Start()
 	t.Cleanup(mt.Stop)
-	logs := &httpLogs{}
+	logs := &testlog.Records{}
 	ctx, cancel := context.WithCancel(context.Background())
 	var runs, running, overlap atomic.Int32
 	done := make(chan error, 1)
@@ -238,7 +239,7 @@ func TestEveryStopsAtOnceWhenCanceled(t *testing.T) {
 	cancel()
 	ran := false
 	err := middleware.Every(ctx, time.Nanosecond, "never", func(context.Context) error { ran = true; return nil },
-		middleware.WithLogger(slog.New(&httpLogs{})))
+		middleware.WithLogger(slog.New(&testlog.Records{})))
 	if err != context.Canceled || ran { //nolint:errorlint // ctx.Err() is returned as is
 		t.Errorf("Every on a done context = %v, ran %v", err, ran)
 	}
