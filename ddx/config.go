@@ -63,6 +63,7 @@ type config struct {
 	tracerOpts   []tracer.StartOption
 	profilerOpts []profiler.Option
 	otel         *bool // WithOpenTelemetry; nil: DDX_OTEL, else on (otel.go)
+	logSampling  *bool // WithLogSampling; nil: DDX_LOG_SAMPLING, else on (sampling.go)
 
 	// problems found while reading the environment, logged once at start.
 	warnings []string

@@ -24,6 +24,7 @@ type Runtime struct {
 	logger    *slog.Logger
 	prev      *slog.Logger // the default logger before Start, restored by Stop
 	transport *agentTransport
+	sampler   *sampler      // nil when log sampling is off
 	started   chan struct{} // closed when the tracer and profiler are up
 	stopOnce  sync.Once
 	stopped   chan struct{} // closed when Stop has returned
@@ -56,7 +57,12 @@ func Start(opts ...Option) *Runtime {
 	}
 	cfg := loadConfig(opts)
 	r := &Runtime{cfg: cfg, started: make(chan struct{}), stopped: make(chan struct{})}
-	r.logger = slog.New(cfg.handler())
+	h := cfg.handler()
+	if cfg.logSamplingEnabled() {
+		r.sampler = newSampler(h)
+		h = r.sampler.handler(h)
+	}
+	r.logger = slog.New(h)
 	r.prev = slog.Default()
 	slog.SetDefault(r.logger)
 	for _, w := range cfg.warnings {
@@ -87,6 +93,7 @@ func Start(opts ...Option) *Runtime {
 		slog.String("agent.url", cfg.agentURL.Redacted()),
 		slog.Bool("tracing", cfg.tracing), slog.Bool("profiling", cfg.profiling), slog.Bool("runtime_metrics", cfg.runtimeMetrics),
 		slog.String("log.format", cfg.logFormat), slog.String("log.level", cfg.logLevel.Level().String()),
+		slog.Bool("log.sampling", r.sampler != nil),
 		slog.String("local_view", viewState),
 		slog.String("memory_limit", mem),
 		slog.String("stop_timeout", cfg.stopTimeout.String()))
@@ -271,6 +278,9 @@ func (r *Runtime) stop() {
 		active = nil
 	}
 	activeMu.Unlock()
+	if r.sampler != nil {
+		r.sampler.close() // the last counts, before the logger goes
+	}
 	if slog.Default() == r.logger {
 		slog.SetDefault(r.prev)
 	}
