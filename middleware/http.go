@@ -286,7 +286,7 @@ func (x *exchange) recovered(r *http.Request, p any) (abort bool) {
 	if x.rw.wroteHeader {
 		return true
 	}
-	writeProblem(&x.rw, r, http.StatusInternalServerError, x.err)
+	outcome.WriteProblem(&x.rw, r, http.StatusInternalServerError, x.err)
 	return false
 }
 

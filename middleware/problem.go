@@ -1,13 +1,12 @@
 package middleware
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/status"
+	"github.com/ddx-go/ddx/internal/outcome"
 )
 
 // HandlerFunc is an http.Handler that returns its failure instead of writing
@@ -33,7 +32,7 @@ func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // ProblemContentType is the media type of the answers [Error] writes
 // (RFC 9457).
-const ProblemContentType = "application/problem+json"
+const ProblemContentType = outcome.ProblemContentType
 
 // Error answers r with err, for handlers that cannot return it.
 //
@@ -65,71 +64,14 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		// next best place to point Error Tracking at.
 		err = errors.E(err)
 	}
-	code := status.HTTP(errors.KindOf(err), status.Conditional(r))
+	code := outcome.HTTPStatus(err, r)
 	if rw := findWriter(w); rw != nil {
 		rw.x.setError(err)
 		if rw.wroteHeader {
 			return // too late to change the answer
 		}
 	} else if span, ok := tracer.SpanFromContext(r.Context()); ok {
-		recordError(span, err, code >= 500, "")
+		outcome.RecordError(span, err, code >= 500, "")
 	}
-	writeProblem(w, r, code, err)
-}
-
-// problem is an RFC 9457 problem document. "about:blank" says the status
-// alone is the problem type, so title is the status's text.
-type problem struct {
-	Type    string `json:"type"`
-	Title   string `json:"title"`
-	Status  int    `json:"status"`
-	Detail  string `json:"detail,omitempty"`
-	Code    string `json:"code,omitempty"`
-	TraceID string `json:"trace_id,omitempty"`
-}
-
-// writeProblem writes the problem answer for err with status code.
-func writeProblem(w http.ResponseWriter, r *http.Request, code int, err error) {
-	if code == status.StatusClientClosedRequest {
-		// Nobody is reading. The status is still set so that the span and
-		// the access log say 499.
-		w.WriteHeader(code)
-		return
-	}
-	p := problem{
-		Type:   "about:blank",
-		Title:  statusText(code),
-		Status: code,
-		Detail: errors.Public(err),
-	}
-	if errors.KindOf(err).Expected() {
-		p.Code = string(errors.CodeOf(err))
-	}
-	if span, ok := tracer.SpanFromContext(r.Context()); ok {
-		p.TraceID = span.Context().TraceID()
-	}
-	body, mErr := json.Marshal(p) // one allocation on an error path: fine
-	if mErr != nil {
-		// Cannot happen with these field types; answer without a body
-		// rather than with a broken one.
-		w.WriteHeader(code)
-		return
-	}
-	h := w.Header()
-	h.Del("Content-Length") // a handler may have set it for a body it never wrote
-	h.Set("Content-Type", ProblemContentType)
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(code)
-	_, _ = w.Write(append(body, '\n')) // a newline, for curl users
-}
-
-// statusText is http.StatusText, with nginx's name for 499.
-func statusText(code int) string {
-	if code == status.StatusClientClosedRequest {
-		return "Client Closed Request"
-	}
-	if t := http.StatusText(code); t != "" {
-		return t
-	}
-	return "Error"
+	outcome.WriteProblem(w, r, code, err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
@@ -133,4 +134,21 @@ func TestHTTP(t *testing.T) {
 	flag, level = HTTP(503, nil, false, is5xx)
 	assert.True(t, flag)
 	assert.Equal(t, slog.LevelError, level)
+}
+
+func TestWriteProblem(t *testing.T) {
+	t.Parallel()
+	r := httptest.NewRequest("GET", "/x", nil)
+	w := httptest.NewRecorder()
+	err := errors.E(errors.NotFound, "user 7 not found", errors.Code("user.missing"))
+	WriteProblem(w, r, HTTPStatus(err, r), err)
+	assert.Equal(t, 404, w.Code)
+	assert.Equal(t, ProblemContentType, w.Header().Get("Content-Type"))
+	assert.JSONEq(t, `{"type":"about:blank","title":"Not Found","status":404,"detail":"user 7 not found","code":"user.missing"}`, w.Body.String())
+
+	w = httptest.NewRecorder()
+	WriteProblem(w, r, 499, errors.E(errors.Canceled, "gone"))
+	assert.Equal(t, 499, w.Code)
+	assert.Empty(t, w.Body.String(), "nobody reads a 499")
+	assert.Equal(t, "Client Closed Request", StatusText(499))
 }

@@ -1,0 +1,82 @@
+package outcome
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/status"
+)
+
+// ProblemContentType is the media type of problem answers (RFC 9457).
+const ProblemContentType = "application/problem+json"
+
+// HTTPStatus is the status that answers err to r, by the Kind table
+// (errors.KindOf; a plain error is a 500), FailedPrecondition being 412 for
+// conditional requests.
+func HTTPStatus(err error, r *http.Request) int {
+	return status.HTTP(errors.KindOf(err), status.Conditional(r))
+}
+
+// problem is an RFC 9457 problem document. "about:blank" says the status
+// alone is the problem type, so title is the status's text.
+type problem struct {
+	Type    string `json:"type"`
+	Title   string `json:"title"`
+	Status  int    `json:"status"`
+	Detail  string `json:"detail,omitempty"`
+	Code    string `json:"code,omitempty"`
+	TraceID string `json:"trace_id,omitempty"`
+}
+
+// WriteProblem answers r with the RFC 9457 problem document for err with
+// status code: the kind's public message (errors.Public), never the
+// error's internal text or stack, the error's Code for expected kinds, and
+// the trace id of the span in r's context. A 499 (nobody reads) gets the
+// status alone.
+func WriteProblem(w http.ResponseWriter, r *http.Request, code int, err error) {
+	if code == status.StatusClientClosedRequest {
+		// Nobody is reading. The status is still set so that the span and
+		// the access log say 499.
+		w.WriteHeader(code)
+		return
+	}
+	p := problem{
+		Type:   "about:blank",
+		Title:  StatusText(code),
+		Status: code,
+		Detail: errors.Public(err),
+	}
+	if errors.KindOf(err).Expected() {
+		p.Code = string(errors.CodeOf(err))
+	}
+	if span, ok := tracer.SpanFromContext(r.Context()); ok {
+		p.TraceID = span.Context().TraceID()
+	}
+	body, mErr := json.Marshal(p) // one allocation on an error path: fine
+	if mErr != nil {
+		// Cannot happen with these field types; answer without a body
+		// rather than with a broken one.
+		w.WriteHeader(code)
+		return
+	}
+	h := w.Header()
+	h.Del("Content-Length") // a handler may have set it for a body it never wrote
+	h.Set("Content-Type", ProblemContentType)
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_, _ = w.Write(append(body, '\n')) // a newline, for curl users
+}
+
+// StatusText is http.StatusText, with nginx's name for 499.
+func StatusText(code int) string {
+	if code == status.StatusClientClosedRequest {
+		return "Client Closed Request"
+	}
+	if t := http.StatusText(code); t != "" {
+		return t
+	}
+	return "Error"
+}
