@@ -17,7 +17,8 @@ import (
 //
 // When the view is off, the transport's only extra work is one atomic
 // pointer load per request; no payload is read or decoded
-// (TestLocalViewOffNeverReadsPayloads, BenchmarkAgentTransport).
+// (internal/localview's TestLocalViewOffNeverReadsPayloads; here
+// TestLocalViewOffAllocatesNothing and BenchmarkAgentTransport).
 //
 // Where it writes: stderr, never the log writer, so that "every line on
 // stdout is one JSON object" holds whatever the view does. On stderr it
