@@ -25,6 +25,12 @@ type config struct {
 	// jobInterval is how often the background job runs (JOB_INTERVAL,
 	// default 1m).
 	jobInterval time.Duration
+	// databaseURL is the PostgreSQL server, postgres://user:password@host/db
+	// (DATABASE_URL). Unset, the service keeps its items in SQLite.
+	databaseURL string
+	// sqlitePath is the SQLite file used without DATABASE_URL
+	// (SQLITE_PATH, default items.db in the working directory).
+	sqlitePath string
 }
 
 // loadConfig reads the settings from getenv (os.Getenv in main) and reports
@@ -32,7 +38,11 @@ type config struct {
 // wrong in its first log line.
 func loadConfig(getenv func(string) string) (config, error) {
 	const op errors.Op = "config.Load"
-	cfg := config{addr: ":8080", shutdownTimeout: 15 * time.Second, jobInterval: time.Minute}
+	cfg := config{addr: ":8080", shutdownTimeout: 15 * time.Second, jobInterval: time.Minute,
+		databaseURL: getenv("DATABASE_URL"), sqlitePath: "items.db"}
+	if v := getenv("SQLITE_PATH"); v != "" {
+		cfg.sqlitePath = v
+	}
 	var errs []error
 
 	if v := getenv("PORT"); v != "" {

@@ -76,6 +76,9 @@ type (
 				} `yaml:"fieldRef"`
 			} `yaml:"valueFrom"`
 		} `yaml:"env"`
+		VolumeMounts []struct {
+			MountPath string `yaml:"mountPath"`
+		} `yaml:"volumeMounts"`
 		Resources struct {
 			Limits map[string]string `yaml:"limits"`
 		} `yaml:"resources"`
@@ -198,6 +201,21 @@ func TestKubernetesManifest(t *testing.T) {
 		if len(configs) != 1 || configs[0].Source != "go" || configs[0].Service != service {
 			t.Errorf("%s = %s, want source go and service %q", key, v, service)
 		}
+	})
+
+	t.Run("the SQLite file is on a volume", func(t *testing.T) {
+		// The root file system is read-only: without DATABASE_URL the
+		// service writes SQLITE_PATH, which must be on a mounted volume.
+		path := env["SQLITE_PATH"]
+		if path == "" {
+			t.Fatal("no SQLITE_PATH: the default, items.db in the working directory, is on the read-only root file system")
+		}
+		for _, m := range c.VolumeMounts {
+			if strings.HasPrefix(path, strings.TrimSuffix(m.MountPath, "/")+"/") {
+				return
+			}
+		}
+		t.Errorf("SQLITE_PATH=%s is on no volume mount (%+v)", path, c.VolumeMounts)
 	})
 
 	t.Run("memory limit", func(t *testing.T) {

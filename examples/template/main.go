@@ -8,7 +8,8 @@
 //	curl -i localhost:8080/items/9    # 404: expected, a WARN line, no alert
 //
 // Datadog's own variables configure ddx (DD_SERVICE, DD_ENV, DD_VERSION,
-// DD_AGENT_HOST); the service's own settings are in config.go.
+// DD_AGENT_HOST); the service's own settings are in config.go. Items live
+// in SQLite (items.db) unless DATABASE_URL names a PostgreSQL server.
 package main
 
 import (
@@ -50,7 +51,14 @@ func start() int {
 		slog.Error("cannot listen", "error", errors.E(errors.Op("main.listen"), errors.Unavailable, err))
 		return 1
 	}
-	if err := run(ctx, cfg, ln, newService(newMemoryStore())); err != nil {
+	st, closeStore, err := openStore(ctx, cfg.databaseURL, cfg.sqlitePath)
+	if err != nil {
+		ln.Close()
+		slog.Error("cannot open the store", "error", err)
+		return 1
+	}
+	defer closeStore()
+	if err := run(ctx, cfg, ln, newService(st)); err != nil {
 		slog.Error("service failed", "error", err)
 		return 1
 	}

@@ -214,12 +214,14 @@ func TestConfig(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: config{addr: ":8080", shutdownTimeout: 15 * time.Second, jobInterval: time.Minute},
+			want: config{addr: ":8080", shutdownTimeout: 15 * time.Second, jobInterval: time.Minute, sqlitePath: "items.db"},
 		},
 		{
 			name: "all set",
-			env:  map[string]string{"PORT": "9000", "SHUTDOWN_TIMEOUT": "20s", "DRAIN_DELAY": "5s", "JOB_INTERVAL": "30s"},
-			want: config{addr: ":9000", shutdownTimeout: 20 * time.Second, drainDelay: 5 * time.Second, jobInterval: 30 * time.Second},
+			env: map[string]string{"PORT": "9000", "SHUTDOWN_TIMEOUT": "20s", "DRAIN_DELAY": "5s", "JOB_INTERVAL": "30s",
+				"DATABASE_URL": "postgres://app@db/items", "SQLITE_PATH": "/data/items.db"},
+			want: config{addr: ":9000", shutdownTimeout: 20 * time.Second, drainDelay: 5 * time.Second, jobInterval: 30 * time.Second,
+				databaseURL: "postgres://app@db/items", sqlitePath: "/data/items.db"},
 		},
 		{
 			name:    "every mistake is reported",

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"sync/atomic"
 
 	"github.com/ddx-go/ddx/errors"
@@ -23,7 +22,7 @@ type item struct {
 	Name string `json:"name"`
 }
 
-// store is where items come from: a database client in a real service.
+// store is where items come from: SQLite or PostgreSQL (store.go).
 type store interface {
 	Get(ctx context.Context, id int) (item, error)
 	Count(ctx context.Context) (int, error)
@@ -94,30 +93,4 @@ func (s *service) refresh(ctx context.Context) error {
 	}
 	slog.DebugContext(ctx, "items counted", "items.count", n)
 	return nil
-}
-
-// memoryStore is a store in memory, for the template to run as is.
-type memoryStore struct {
-	mu    sync.RWMutex
-	items map[int]item
-}
-
-func newMemoryStore() *memoryStore {
-	return &memoryStore{items: map[int]item{1: {1, "keyboard"}, 2: {2, "mouse"}}}
-}
-
-func (m *memoryStore) Get(_ context.Context, id int) (item, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	it, ok := m.items[id]
-	if !ok {
-		return item{}, errors.E(errors.Op("memoryStore.Get"), errors.NotFound, fmt.Sprintf("item %d not found", id))
-	}
-	return it, nil
-}
-
-func (m *memoryStore) Count(context.Context) (int, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return len(m.items), nil
 }
