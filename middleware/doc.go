@@ -80,6 +80,19 @@
 // rules for the span's error flag and the log level, and one log line per
 // run with its duration and outcome.
 //
+// # Options
+//
+// Each entry point takes its own kind of option: [Wrap] a [ServerOption],
+// [NewClient] and [Transport] a [ClientOption], [RunJob] and [Every] a
+// [JobOption]. An option that serves several is of all their kinds, and one
+// an entry point would ignore does not compile there:
+//
+//	option              Wrap  NewClient/Transport  RunJob/Every
+//	WithServiceName     yes   yes                  yes
+//	WithLogger          yes   -                    yes
+//	WithErrorStatus     yes   yes                  -
+//	WithHealthPaths     yes   -                    -
+//
 // # Ordering
 //
 // Wrap should be the outermost handler: what runs outside it is not timed,

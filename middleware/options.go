@@ -8,18 +8,11 @@ import (
 	"github.com/ddx-go/ddx/internal/outcome"
 )
 
-// Each entry point takes its own kind of option, so that an option it would
-// ignore does not compile: [WithHealthPaths] passed to [NewClient] is a
-// compile error, not a silent no-op. An option that serves several entry
-// points is of a type that is several kinds at once. Options are applied in
-// order; a later one overrides an earlier one; nil options are skipped.
-// Only this package can define options.
-//
-//	option              Wrap  NewClient/Transport  RunJob/Every
-//	WithServiceName     yes   yes                  yes
-//	WithLogger          yes   -                    yes
-//	WithErrorStatus     yes   yes                  -
-//	WithHealthPaths     yes   -                    -
+// Each entry point takes its own kind of option (the package documentation
+// has the table), so that an option it would ignore does not compile:
+// [WithHealthPaths] passed to [NewClient] is a compile error, not a silent
+// no-op. Options are applied in order; a later one overrides an earlier
+// one; nil options are skipped. Only this package can define options.
 
 // ServerOption configures [Wrap].
 type ServerOption interface {
