@@ -64,6 +64,7 @@ type config struct {
 	profilerOpts []profiler.Option
 	otel         *bool // WithOpenTelemetry; nil: DDX_OTEL, else on (otel.go)
 	logSampling  *bool // WithLogSampling; nil: DDX_LOG_SAMPLING, else on (sampling.go)
+	memReport    *bool // WithMemoryReport; nil: DDX_MEMORY_REPORT, else on (memreport.go)
 
 	// problems found while reading the environment, logged once at start.
 	warnings []string

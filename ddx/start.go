@@ -25,6 +25,7 @@ type Runtime struct {
 	prev      *slog.Logger // the default logger before Start, restored by Stop
 	transport *agentTransport
 	sampler   *sampler      // nil when log sampling is off
+	mem       *memWatch     // nil when the memory report is off
 	started   chan struct{} // closed when the tracer and profiler are up
 	stopOnce  sync.Once
 	stopped   chan struct{} // closed when Stop has returned
@@ -70,6 +71,9 @@ func Start(opts ...Option) *Runtime {
 	}
 
 	mem := setMemoryLimit(cfg, r.logger)
+	if cfg.memReportEnabled() {
+		r.mem = newMemWatch(r.logger, memPoll, memSustain, memQuiet)
+	}
 
 	tl := newTracerLogger(r.logger, cfg.agentURL.Redacted())
 	tracer.UseLogger(tl.adapter())
@@ -278,6 +282,9 @@ func (r *Runtime) stop() {
 		active = nil
 	}
 	activeMu.Unlock()
+	if r.mem != nil {
+		r.mem.close()
+	}
 	if r.sampler != nil {
 		r.sampler.close() // the last counts, before the logger goes
 	}
