@@ -169,13 +169,18 @@ func (w *memWatch) report(heap uint64, limit int64, gcShare float64, above time.
 			slog.Int64("bytes", s.bytes)))
 		lines = append(lines, fmt.Sprintf("%s (%s:%d) %s", s.function, shortFile(s.file), s.line, formatBytes(s.bytes)))
 	}
-	msg := fmt.Sprintf("ddx: memory is near its limit (heap %s of %s for %s, GC %.0f%% of CPU)",
-		formatBytes(int64(heap)), formatBytes(limit), above.Round(time.Second), gcShare*100)
 	if len(lines) > 0 {
-		msg += "; most held by: " + strings.Join(lines, "; ")
+		// The same sites in one line, for a person reading a terminal or
+		// the local view.
+		attrs = append(attrs, slog.String("memory.top", strings.Join(lines, "; ")))
 	}
-	w.log.LogAttrs(context.Background(), slog.LevelWarn, msg, attrs...)
+	// A constant message, the values in attributes: every report is one
+	// log pattern, and a monitor can match it.
+	w.log.LogAttrs(context.Background(), slog.LevelWarn, memReportMessage, attrs...)
 }
+
+// memReportMessage is the message of the memory pressure report.
+const memReportMessage = "ddx: memory is near its limit"
 
 func sampleUint(s metrics.Sample) uint64 {
 	if s.Value.Kind() == metrics.KindUint64 {

@@ -502,6 +502,19 @@ func TestStep6Memory(t *testing.T) {
 				assert.GreaterOrEqual(t, goal, 1.5*live, "without a limit the GC lets the heap double (GOGC=100)")
 			}
 
+			// With the heap near the limit for 5 s, ddx says what holds it;
+			// without a limit there is nothing to be near.
+			reports := p.logs("ddx: memory is near its limit")
+			if tc.goalAtMostLive {
+				require.Len(t, reports, 1, "one report while the pressure lasts")
+				assert.Equal(t, "WARN", reports[0]["status"])
+				top, _ := reports[0]["memory.top.1"].(map[string]any)
+				assert.Equal(t, "main.handle", top["function"], "the function that holds the memory")
+				assert.Contains(t, reports[0]["memory.top"], "main.handle (step6-memory/main.go:")
+			} else {
+				assert.Empty(t, reports)
+			}
+
 			profile, err := os.ReadFile(filepath.Join(p.cmd.Dir, "heap.pprof"))
 			require.NoError(t, err)
 			require.Greater(t, len(profile), 2)

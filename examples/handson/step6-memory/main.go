@@ -6,7 +6,8 @@
 //
 // In a container ddx sets GOMEMLIMIT to 90% of the memory limit, so the
 // garbage collector works harder before the kernel kills the process. The
-// profiler sends a heap profile like heap.pprof every minute.
+// profiler sends a heap profile like heap.pprof every minute, and when the
+// heap stays above 85% of the limit, ddx logs which functions hold it.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"time"
 
 	"github.com/ddx-go/ddx/ddx"
 )
@@ -43,4 +45,8 @@ func main() {
 	f, _ := os.Create("heap.pprof") // what the profiler sends, as a file
 	pprof.WriteHeapProfile(f)
 	f.Close()
+
+	// Stay up as a service would: with the heap this close to the limit
+	// for 5 seconds, ddx logs what holds the memory, before any OOM kill.
+	time.Sleep(8 * time.Second)
 }
