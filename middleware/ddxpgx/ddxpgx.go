@@ -159,28 +159,47 @@ func NewTracer(cc *pgx.ConnConfig, opts ...Option) *Tracer {
 	return t
 }
 
-// start starts the span of o in ctx and returns the context that carries
-// it to the matching end.
+// spanState is what a start hands to its end through the context: the
+// span, and the statement for the error's db.table.
+type spanState struct {
+	span  *tracer.Span
+	query string
+}
+
+type stateKey struct{}
+
+// start starts the span of o, a child of the span in ctx, and returns the
+// context that carries it to the matching end. Only the end needs it: pgx
+// starts no spans of its own under a query.
 func (t *Tracer) start(ctx context.Context, o op, resource string) context.Context {
-	_, ctx = tracer.StartSpanFromContext(ctx, spanNames[o], tracer.WithStartSpanConfig(t.static[o]))
-	if resource != "" {
-		if s, ok := tracer.SpanFromContext(ctx); ok {
-			s.SetTag(ext.ResourceName, resource)
-		}
+	var s *tracer.Span
+	if parent, ok := tracer.SpanFromContext(ctx); ok {
+		s = parent.StartChild(spanNames[o], tracer.WithStartSpanConfig(t.static[o]))
+	} else {
+		s = tracer.StartSpan(spanNames[o], tracer.WithStartSpanConfig(t.static[o]))
 	}
-	return ctx
+	if resource != "" {
+		s.SetTag(ext.ResourceName, resource)
+	}
+	return context.WithValue(ctx, stateKey{}, &spanState{span: s, query: resource})
+}
+
+// state returns what start put in ctx, or nil.
+func state(ctx context.Context) *spanState {
+	st, _ := ctx.Value(stateKey{}).(*spanState)
+	return st
 }
 
 // end finishes the span start put in ctx, recording err by ddx's rules.
-func (t *Tracer) end(ctx context.Context, o op, query string, err error) {
-	s, ok := tracer.SpanFromContext(ctx)
-	if !ok {
+func (t *Tracer) end(ctx context.Context, o op, err error) {
+	st := state(ctx)
+	if st == nil {
 		return
 	}
 	if err != nil {
-		ddx.RecordError(s, t.wrap(ctx, o, query, err))
+		ddx.RecordError(st.span, t.wrap(ctx, o, st.query, err))
 	}
-	s.Finish()
+	st.span.Finish()
 }
 
 // wrap gives err the operation and what it was about, for the span. When
@@ -233,24 +252,17 @@ func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.T
 	if t.prev != nil {
 		ctx = t.prev.TraceQueryStart(ctx, conn, data)
 	}
-	return context.WithValue(t.start(ctx, opQuery, data.SQL), queryKey{}, data.SQL)
+	return t.start(ctx, opQuery, data.SQL)
 }
-
-// queryKey carries the statement from TraceQueryStart to TraceQueryEnd,
-// for the error's db.table.
-type queryKey struct{}
 
 func (t *Tracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
 	if t.prev != nil {
 		t.prev.TraceQueryEnd(ctx, conn, data)
 	}
-	if data.Err == nil {
-		if s, ok := tracer.SpanFromContext(ctx); ok {
-			s.SetTag(tagRowsAffected, data.CommandTag.RowsAffected())
-		}
+	if st := state(ctx); st != nil && data.Err == nil {
+		st.span.SetTag(tagRowsAffected, data.CommandTag.RowsAffected())
 	}
-	q, _ := ctx.Value(queryKey{}).(string)
-	t.end(ctx, opQuery, q, data.Err)
+	t.end(ctx, opQuery, data.Err)
 }
 
 func (t *Tracer) TraceBatchStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
@@ -258,8 +270,8 @@ func (t *Tracer) TraceBatchStart(ctx context.Context, conn *pgx.Conn, data pgx.T
 		ctx = bt.TraceBatchStart(ctx, conn, data)
 	}
 	ctx = t.start(ctx, opBatch, "")
-	if s, ok := tracer.SpanFromContext(ctx); ok && data.Batch != nil {
-		s.SetTag(tagBatchNumQueries, data.Batch.Len())
+	if st := state(ctx); st != nil && data.Batch != nil {
+		st.span.SetTag(tagBatchNumQueries, data.Batch.Len())
 	}
 	return ctx
 }
@@ -276,22 +288,21 @@ func (t *Tracer) TraceBatchEnd(ctx context.Context, conn *pgx.Conn, data pgx.Tra
 	if bt, ok := t.prev.(pgx.BatchTracer); ok {
 		bt.TraceBatchEnd(ctx, conn, data)
 	}
-	t.end(ctx, opBatch, "", data.Err)
+	t.end(ctx, opBatch, data.Err)
 }
 
 func (t *Tracer) TracePrepareStart(ctx context.Context, conn *pgx.Conn, data pgx.TracePrepareStartData) context.Context {
 	if pt, ok := t.prev.(pgx.PrepareTracer); ok {
 		ctx = pt.TracePrepareStart(ctx, conn, data)
 	}
-	return context.WithValue(t.start(ctx, opPrepare, data.SQL), queryKey{}, data.SQL)
+	return t.start(ctx, opPrepare, data.SQL)
 }
 
 func (t *Tracer) TracePrepareEnd(ctx context.Context, conn *pgx.Conn, data pgx.TracePrepareEndData) {
 	if pt, ok := t.prev.(pgx.PrepareTracer); ok {
 		pt.TracePrepareEnd(ctx, conn, data)
 	}
-	q, _ := ctx.Value(queryKey{}).(string)
-	t.end(ctx, opPrepare, q, data.Err)
+	t.end(ctx, opPrepare, data.Err)
 }
 
 func (t *Tracer) TraceCopyFromStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceCopyFromStartData) context.Context {
@@ -299,8 +310,8 @@ func (t *Tracer) TraceCopyFromStart(ctx context.Context, conn *pgx.Conn, data pg
 		ctx = ct.TraceCopyFromStart(ctx, conn, data)
 	}
 	ctx = t.start(ctx, opCopyFrom, "")
-	if s, ok := tracer.SpanFromContext(ctx); ok {
-		s.SetTag(tagCopyFromTable, data.TableName.Sanitize())
+	if st := state(ctx); st != nil {
+		st.span.SetTag(tagCopyFromTable, data.TableName.Sanitize())
 	}
 	return ctx
 }
@@ -309,10 +320,10 @@ func (t *Tracer) TraceCopyFromEnd(ctx context.Context, conn *pgx.Conn, data pgx.
 	if ct, ok := t.prev.(pgx.CopyFromTracer); ok {
 		ct.TraceCopyFromEnd(ctx, conn, data)
 	}
-	if s, ok := tracer.SpanFromContext(ctx); ok && data.Err == nil {
-		s.SetTag(tagRowsAffected, data.CommandTag.RowsAffected())
+	if st := state(ctx); st != nil && data.Err == nil {
+		st.span.SetTag(tagRowsAffected, data.CommandTag.RowsAffected())
 	}
-	t.end(ctx, opCopyFrom, "", data.Err)
+	t.end(ctx, opCopyFrom, data.Err)
 }
 
 func (t *Tracer) TraceConnectStart(ctx context.Context, data pgx.TraceConnectStartData) context.Context {
@@ -326,7 +337,7 @@ func (t *Tracer) TraceConnectEnd(ctx context.Context, data pgx.TraceConnectEndDa
 	if ct, ok := t.prev.(pgx.ConnectTracer); ok {
 		ct.TraceConnectEnd(ctx, data)
 	}
-	t.end(ctx, opConnect, "", data.Err)
+	t.end(ctx, opConnect, data.Err)
 }
 
 // acquireKey carries the start of an acquire to its end.
