@@ -49,6 +49,7 @@ var steps = []string{
 	"step4-outbound-and-jobs",
 	"step5-logs-and-traces",
 	"step6-memory",
+	"step7-noise",
 }
 
 var (
@@ -521,4 +522,31 @@ func TestStep6Memory(t *testing.T) {
 			assert.Equal(t, []byte{0x1f, 0x8b}, profile[:2], "a gzipped pprof profile, what go tool pprof reads")
 		})
 	}
+}
+
+func TestStep7Noise(t *testing.T) {
+	t.Parallel()
+	p := start(t, "step7-noise", "DD_TRACE_AGENT_URL=http://127.0.0.1:1", "DD_PROFILING_ENABLED=false")
+	p.wait(t)
+	p.requireAllJSON(t)
+
+	failed := p.logs("request failed")
+	// The first 10 of one failure a second; the burst takes a few
+	// milliseconds, but a loaded machine may stretch it over a second.
+	assert.GreaterOrEqual(t, len(failed), 10)
+	assert.LessOrEqual(t, len(failed), 20)
+	summaries := p.logs("ddx: repeated log lines suppressed")
+	require.NotEmpty(t, summaries)
+	var counted float64
+	for _, s := range summaries {
+		assert.Equal(t, "ERROR", s["status"])
+		assert.Equal(t, "request failed", s["log.suppressed_message"])
+		assert.Equal(t, "prices.Fetch", s["error.op"])
+		counted += s["log.suppressed"].(float64)
+	}
+	assert.Equal(t, float64(1000), float64(len(failed))+counted, "nothing is lost: written + counted = 1000")
+
+	off := start(t, "step7-noise", "DD_TRACE_AGENT_URL=http://127.0.0.1:1", "DD_PROFILING_ENABLED=false", "DDX_LOG_SAMPLING=off")
+	off.wait(t)
+	assert.Len(t, off.logs("request failed"), 1000, "DDX_LOG_SAMPLING=off writes every line")
 }
