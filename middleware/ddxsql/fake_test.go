@@ -166,7 +166,10 @@ func TestPoolMetrics(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		g, _ := f.snapshot()
-		return g["datadog.tracer.sql.db.connections.in_use"] == 1
+		// The last gauge of a round too: a snapshot in the middle of a
+		// round would miss some.
+		_, last := g["datadog.tracer.sql.db.connections.closed.max_lifetime"]
+		return g["datadog.tracer.sql.db.connections.in_use"] == 1 && last
 	}, 5*time.Second, 5*time.Millisecond)
 	g, tags := f.snapshot()
 	assert.Equal(t, float64(3), g["datadog.tracer.sql.db.connections.max_open"])
