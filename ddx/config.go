@@ -23,9 +23,11 @@ const (
 	// start. A local Agent answers in about a millisecond; anything slower
 	// is caught up by the tracer's later polls.
 	defaultInfoTimeout = 50 * time.Millisecond
-	// defaultStartWait is how long Start waits for the tracer and profiler
-	// to come up before it returns and lets them finish in the background.
-	defaultStartWait = 80 * time.Millisecond
+	// defaultStartWait bounds how long Start waits for the tracer. It is
+	// up in a few milliseconds, at most the /info deadline with an Agent
+	// that hangs; the bound only matters on a machine so starved that
+	// tracer.Start itself is slow.
+	defaultStartWait = 250 * time.Millisecond
 	// defaultMemLimitRatio leaves 10% of the container's memory for what the
 	// Go runtime does not count (cgo, thread stacks, page cache), the ratio
 	// automemlimit and the Go GC guide both use.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -80,13 +81,21 @@ func Start(opts ...Option) *Runtime {
 	hook, viewState := cfg.newAgentHook(tl)
 	r.transport = newAgentTransport(cfg.agentURL, cfg.infoTimeout, hook)
 
-	go r.startDatadog()
+	// Start returns once the tracer is up, so that every span started
+	// after it is recorded: the first requests after a deploy are the ones
+	// somebody looks at. That is quick whatever the Agent does: /info has
+	// its own short deadline, and AppSec's rules, the slow part of
+	// tracer.Start, are not loaded unless asked for (see appsecOff). The
+	// profiler keeps starting in the background. startWait only bounds a
+	// tracer.Start that a starved machine makes slow.
+	tracerUp := make(chan struct{})
+	go r.startDatadog(tracerUp)
 	wait := time.NewTimer(cfg.startWait)
 	select {
-	case <-r.started:
+	case <-tracerUp:
 	case <-wait.C:
-		// Still asking the Agent: let it finish in the background. Spans
-		// started until then are not recorded.
+		// Still starting: let it finish in the background. Spans started
+		// until then are not recorded.
 		r.logger.Info("ddx: the tracer is still starting; continuing without waiting for the Datadog Agent",
 			slog.String("agent.url", cfg.agentURL.Redacted()))
 	}
@@ -127,10 +136,16 @@ func (c *config) handler() slog.Handler {
 	return slogmulti.Fanout(append([]slog.Handler{h}, c.logHandlers...)...)
 }
 
-// startDatadog starts the tracer and the profiler. It runs on its own
-// goroutine because tracer.Start asks the Agent synchronously.
-func (r *Runtime) startDatadog() {
+// startDatadog starts the tracer, closes tracerUp, and starts the
+// profiler. It runs on its own goroutine so that Start can bound the wait.
+func (r *Runtime) startDatadog(tracerUp chan struct{}) {
 	defer close(r.started)
+	tracerClosed := false
+	defer func() {
+		if !tracerClosed {
+			close(tracerUp)
+		}
+	}()
 	defer func() {
 		// dd-trace-go must never take the service down with it.
 		if v := recover(); v != nil {
@@ -155,12 +170,17 @@ func (r *Runtime) startDatadog() {
 			topts = append(topts, tracer.WithServiceVersion(c.version))
 		}
 		topts = append(topts, tracer.WithAgentURL(c.agentURL.String()))
+		if appsecOff() {
+			topts = append(topts, tracer.WithAppSecEnabled(false))
+		}
 		topts = append(topts, c.tracerOpts...)
 		if err := startTracer(c, r.logger, topts); err != nil {
 			r.logger.Error("ddx: the Datadog tracer did not start; the service runs without traces",
 				slog.String("error.message", err.Error()))
 		}
 	}
+	close(tracerUp)
+	tracerClosed = true
 	if c.profiling {
 		popts := []profiler.Option{
 			profiler.WithService(c.service),
@@ -185,6 +205,18 @@ func (r *Runtime) startDatadog() {
 				slog.String("error.message", err.Error()))
 		}
 	}
+}
+
+// appsecOff reports whether Start turns AppSec off: when DD_APPSEC_ENABLED
+// is not set at all. dd-trace-go then loads AppSec's WAF rules at start in
+// case remote configuration activates it, which is most of tracer.Start's
+// time (about 25 ms of 28 without an Agent) and memory for a product that
+// has to be bought and switched on anyway. DD_APPSEC_ENABLED=true (or
+// false) is passed through as set; tracer.WithAppSecEnabled in
+// WithTracerOptions overrides this.
+func appsecOff() bool {
+	_, set := os.LookupEnv("DD_APPSEC_ENABLED")
+	return !set
 }
 
 // Ready returns a channel that is closed when the tracer and the profiler
