@@ -29,6 +29,9 @@ func TestShutdownUnderLoad(t *testing.T) {
 	const inFlight = 32
 	agent := testagent.Start(t)
 	rt, logs := startDDX(t, agent.URL(), ddx.WithStopTimeout(5*time.Second))
+	// Start returns with the tracer up unless the machine is starved; the
+	// test is about shutdown, so it does not race start-up on a loaded one.
+	<-rt.Ready()
 
 	var served atomic.Int64 // requests whose handler ran to the end
 	entered := make(chan struct{}, inFlight)
