@@ -35,6 +35,12 @@ type Runtime struct {
 var (
 	activeMu sync.Mutex
 	active   *Runtime
+	// stopping is closed when the last Stop's tracer.Stop and
+	// profiler.Stop have returned. A Stop that hit its bound returns while
+	// they still run, and dd-trace-go's Stop stops whatever tracer is
+	// global then: a Start in between would have its new tracer stopped
+	// under it, and record nothing.
+	stopping <-chan struct{}
 )
 
 // Start sets the service up for Datadog and returns at once: it never waits
@@ -89,7 +95,7 @@ func Start(opts ...Option) *Runtime {
 	// profiler keeps starting in the background. startWait only bounds a
 	// tracer.Start that a starved machine makes slow.
 	tracerUp := make(chan struct{})
-	go r.startDatadog(tracerUp)
+	go r.startDatadog(tracerUp, stopping)
 	wait := time.NewTimer(cfg.startWait)
 	select {
 	case <-tracerUp:
@@ -138,7 +144,7 @@ func (c *config) handler() slog.Handler {
 
 // startDatadog starts the tracer, closes tracerUp, and starts the
 // profiler. It runs on its own goroutine so that Start can bound the wait.
-func (r *Runtime) startDatadog(tracerUp chan struct{}) {
+func (r *Runtime) startDatadog(tracerUp chan struct{}, prev <-chan struct{}) {
 	defer close(r.started)
 	tracerClosed := false
 	defer func() {
@@ -154,6 +160,12 @@ func (r *Runtime) startDatadog(tracerUp chan struct{}) {
 		}
 	}()
 	c := r.cfg
+	if prev != nil {
+		// The Agent transport of the previous Runtime was aborted at its
+		// bound, so this wait ends soon; Start does not wait for it beyond
+		// startWait either way.
+		<-prev
+	}
 	if c.tracing {
 		topts := []tracer.StartOption{
 			tracer.WithService(c.service),
@@ -268,6 +280,9 @@ func (r *Runtime) stop() {
 	defer close(r.stopped)
 	deadline := time.Now().Add(r.cfg.stopTimeout)
 	done := make(chan struct{})
+	activeMu.Lock()
+	stopping = done // a later Start waits for it before starting its tracer
+	activeMu.Unlock()
 	go func() {
 		defer close(done)
 		defer func() {
