@@ -17,7 +17,10 @@
 //     explanation when the Datadog Agent cannot be reached;
 //   - GOMEMLIMIT from the container's memory limit when it is unset;
 //   - on a laptop with no Agent, the local trace view: each finished trace
-//     printed on stderr as a tree of its spans (see [WithLocalView]).
+//     printed on stderr as a tree of its spans (see [WithLocalView]);
+//   - dd-trace-go's OpenTelemetry TracerProvider as OpenTelemetry's global
+//     one, so that libraries instrumented with OpenTelemetry join the same
+//     traces (see [WithOpenTelemetry]; DDX_OTEL=off).
 //
 // # What Start never does
 //
@@ -32,8 +35,8 @@
 //
 // Datadog's own variables come first (DD_SERVICE, DD_ENV, DD_VERSION,
 // DD_AGENT_HOST, DD_TRACE_AGENT_URL, DD_TRACE_ENABLED, DD_PROFILING_ENABLED,
-// DD_RUNTIME_METRICS_ENABLED, ...); ddx adds DDX_LOG_LEVEL, DDX_LOG_FORMAT
-// and DDX_LOCAL_VIEW where Datadog has none. Options passed to [Start]
+// DD_RUNTIME_METRICS_ENABLED, ...); ddx adds DDX_LOG_LEVEL, DDX_LOG_FORMAT,
+// DDX_LOCAL_VIEW and DDX_OTEL where Datadog has none. Options passed to [Start]
 // override the environment. A value that cannot be read is reported in a
 // WARN line at start and the default is kept: configuration never stops a
 // service from starting.
