@@ -31,6 +31,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ddx-go/ddx/internal/jsonbuf"
 	"github.com/ddx-go/ddx/internal/tracepayload"
@@ -192,32 +194,69 @@ func buildTree(spans []tracepayload.Span) *tree {
 //	└─ POST /charge (http.request, payments)  8.0ms  at +4.0ms  503
 func (t *tree) writeText(b *bytes.Buffer) {
 	fmt.Fprintf(b, "%s trace %s  %s  %s  %s\n", time.Unix(0, t.start).Format("15:04:05.000"),
-		t.traceID, t.service, formatDuration(t.end-t.start), t.counts())
+		t.traceID, clean(t.service), formatDuration(t.end-t.start), t.counts())
 	for _, r := range t.rows {
 		s := r.span
 		indent := r.indent()
 		b.WriteString(indent)
-		b.WriteString(label(s, t.service))
+		b.WriteString(clean(label(s, t.service)))
 		b.WriteString("  " + formatDuration(s.Duration))
 		if r.depth > 0 || s.Start != t.start {
 			b.WriteString("  at +" + formatDuration(s.Start-t.start))
 		}
 		if st := spanStatus(s); st != "" {
-			b.WriteString("  " + st)
+			b.WriteString("  " + clean(st))
 		}
 		if s.Error != 0 {
 			b.WriteString("  ERROR")
 		} else if k := s.Meta["error.kind"]; k != "" {
 			// An expected outcome (a 404, a canceled request): named, not
 			// flagged, as Datadog does not count it as an error either.
-			b.WriteString("  " + k)
+			b.WriteString("  " + clean(k))
 		}
 		b.WriteByte('\n')
 		if msg := errorSummary(s); msg != "" && (s.Error != 0 || msg != s.Meta["error.kind"]) {
 			b.WriteString(r.continuation())
-			b.WriteString("! " + msg + "\n")
+			b.WriteString("! " + clean(msg) + "\n")
 		}
 	}
+}
+
+// clean makes a value from a span safe to print on a terminal. Resources,
+// URLs and error messages carry client input: a raw ESC could set the
+// terminal's title or clear its screen, a newline forge a line, and a bidi
+// override (U+202E) make text read backwards. Such runes are written as
+// Go escapes (\x1b, \u202e), invalid UTF-8 as U+FFFD.
+func clean(s string) string {
+	safe := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			b.WriteRune(utf8.RuneError)
+		case !unsafeRune(r):
+			b.WriteRune(r)
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+// unsafeRune reports a control character (C0, DEL, C1) or a bidi control.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == utf8.RuneError
 }
 
 func (t *tree) counts() string {

@@ -230,3 +230,30 @@ func TestLocalViewJSONBytes(t *testing.T) {
 	New(&out, Options{Keys: handlerKeys}).Show(encodeTraces(t, []tracepayload.Span{{Name: "x", TraceID: 7, SpanID: 9, Start: t0, Duration: 850}}))
 	assert.Equal(t, "{\"timestamp\":\"2026-05-28T20:26:40.000Z\",\"status\":\"INFO\",\"message\":\"trace x 850ns (1 span)\",\"logger.name\":\"ddx.localview\",\"dd.trace_id\":\"00000000000000000000000000000007\",\"trace\":{\"duration\":850,\"spans\":[{\"depth\":0,\"name\":\"x\",\"span_id\":\"9\",\"start_offset\":0,\"duration\":850}]}}\n", out.String(), "no dd.service, dd.env or dd.version when they are empty")
 }
+
+// TestLocalViewTextEscapesTerminalControls: client input in resources,
+// statuses and error messages cannot reach the terminal as escape
+// sequences, forged lines or reversed text.
+func TestLocalViewTextEscapesTerminalControls(t *testing.T) {
+	t.Parallel()
+	evil := "/u/\x1b]0;PWNED\x07\x1b[2J\u202etxt.exe\u009b1m\x00\xff"
+	var out bytes.Buffer
+	New(&out, Options{Text: true}).Show(encodeTraces(t, []tracepayload.Span{{
+		Name: "http.request", Resource: "GET " + evil, Service: "web\x1b[31m", TraceID: 9, SpanID: 11, Start: t0, Duration: 1_000_000, Error: 1,
+		Meta: map[string]string{"http.status_code": "500\x1b[0m", "error.kind": "Internal",
+			"error.type": "*errors.Error", "error.message": "bad path " + evil}}}))
+	got := out.String()
+	for _, r := range got {
+		if r != '\n' && (r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)) {
+			t.Fatalf("raw control %U in the view:\n%q", r, got)
+		}
+	}
+	for _, want := range []string{`GET /u/\x1b]0;PWNED\x07\x1b[2J\u202etxt.exe\u009b1m\x00� (http.request)`, `bad path /u/\x1b]0;PWNED`, `web\x1b[31m`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "\n"); n != 3 {
+		t.Errorf("%d lines, want 3:\n%s", n, got)
+	}
+}
