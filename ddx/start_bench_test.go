@@ -11,7 +11,7 @@ import (
 
 // BenchmarkStart measures how long Start keeps main waiting, by what the
 // Agent does. Plain tracer.Start against a hanging Agent takes about 10 s
-// (DATADOG.md); the figure for ddx is the README's.
+// (measured when ddx was designed); the figure for ddx is the README's.
 //
 //	go test -run '^$' -bench BenchmarkStart -benchtime 20x -count 3 ./ddx/
 func BenchmarkStart(b *testing.B) {

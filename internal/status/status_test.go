@@ -13,7 +13,7 @@ import (
 	"github.com/ddx-go/ddx/internal/status"
 )
 
-// TestTable is DESIGN.md's behaviour table, row by row.
+// TestTable is the README's Kinds table, row by row.
 func TestTable(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

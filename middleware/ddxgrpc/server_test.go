@@ -19,7 +19,7 @@ import (
 // secret is internal text that must never reach a client.
 const secret = "password=hunter2"
 
-// unaryCases is the behaviour table of DESIGN.md for unary calls. Each case
+// unaryCases is the Kind table (internal/status, the README's Kinds section) for unary calls. Each case
 // is its own method, so its spans and log line are found by name.
 var unaryCases = []struct {
 	name      string
