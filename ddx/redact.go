@@ -25,8 +25,9 @@ import (
 // again (LogValue runs twice). A LogValuer that is also an error stays an
 // error, so that it still becomes the "error" object.
 //
-// Not covered: secrets inside error message text, and struct or map values
-// that the JSON encoder serialises field by field.
+// Maps, structs, pointers and slices are looked into too (redact_values.go).
+// Not covered: secrets inside free text (messages, error text, string
+// values), and values that encode themselves (json.Marshaler).
 func redactMiddleware(m *redact.Matcher) slogmulti.Middleware {
 	return func(next slog.Handler) slog.Handler {
 		return &redactHandler{next: next, m: m}
@@ -124,8 +125,11 @@ func (h *redactHandler) attrNeeds(a slog.Attr, depth int) bool {
 	if v.Kind() == slog.KindLogValuer {
 		v = v.Resolve()
 	}
-	if v.Kind() == slog.KindGroup {
+	switch v.Kind() {
+	case slog.KindGroup:
 		return h.attrsNeed(v.Group(), depth+1)
+	case slog.KindAny:
+		return h.valueNeeds(v.Any())
 	}
 	return false
 }
@@ -171,6 +175,12 @@ func (h *redactHandler) redact(a slog.Attr, depth int) slog.Attr {
 		return slog.Attr{Key: a.Key, Value: slog.AnyValue(h.redactError(err, depth))}
 	}
 	v := a.Value.Resolve()
+	if v.Kind() == slog.KindAny {
+		if x := v.Any(); h.valueNeeds(x) {
+			return slog.Any(a.Key, h.redactValue(x))
+		}
+		return a
+	}
 	if v.Kind() != slog.KindGroup || !h.attrsNeed(v.Group(), depth+1) {
 		return a
 	}
