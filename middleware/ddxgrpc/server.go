@@ -176,8 +176,9 @@ type grpcStatuser interface{ GRPCStatus() *grpcstatus.Status }
 // toStatus decides what the client sees for err, and which error the span
 // and the log record. In order:
 //
-//   - a status error returned as is (status.Error): its author chose the
-//     code and the message; passed through;
+//   - a status error returned as is (status.Error): its code is kept, and
+//     for expected kinds its message and details; a real problem's
+//     message is replaced by the generic text (see publicStatus);
 //   - an error carrying an *errors.Error: the code of its Kind and its public
 //     message only;
 //   - a plain error wrapping a status (fmt.Errorf("...: %w", st)): the
@@ -190,7 +191,7 @@ func toStatus(ctx context.Context, span *tracer.Span, err error) (*grpcstatus.St
 	if gs, ok := err.(grpcStatuser); ok {
 		if st := gs.GRPCStatus(); st != nil && st.Code() != codes.OK {
 			k := kindOfCode(st.Code())
-			return st, errors.E(k, err), k
+			return publicStatus(span, st, k), errors.E(k, err), k
 		}
 	}
 	var e *errors.Error
@@ -199,18 +200,35 @@ func toStatus(ctx context.Context, span *tracer.Span, err error) (*grpcstatus.St
 		if errors.As(err, &gs) {
 			if st := gs.GRPCStatus(); st != nil && st.Code() != codes.OK {
 				k := kindOfCode(st.Code())
-				return st, errors.E(k, err), k
+				return publicStatus(span, st, k), errors.E(k, err), k
 			}
 		}
 	}
 	k := errors.KindOf(err)
-	msg := errors.Public(err)
+	return grpcstatus.New(status.GRPC(k), withTraceID(span, k, errors.Public(err))), err, k
+}
+
+// publicStatus is st as the client may see it. An expected outcome keeps
+// its author's message and details; for a real problem, which is often a
+// downstream's status passed on, the message and details are internal (a
+// host, a query, a stack), so the client gets the code, the kind's generic
+// text and the trace id, as HTTP clients do.
+func publicStatus(span *tracer.Span, st *grpcstatus.Status, k errors.Kind) *grpcstatus.Status {
+	if k.Expected() {
+		return st
+	}
+	return grpcstatus.New(st.Code(), withTraceID(span, k, errors.Public(errors.E(k))))
+}
+
+// withTraceID appends the trace id to msg for kinds that are not expected,
+// to quote to support.
+func withTraceID(span *tracer.Span, k errors.Kind, msg string) string {
 	if !k.Expected() && span != nil {
 		if id := span.Context().TraceID(); id != "" && id != tracer.TraceIDZero {
 			msg += " (trace_id " + id + ")"
 		}
 	}
-	return grpcstatus.New(status.GRPC(k), msg), err, k
+	return msg
 }
 
 // kindOfCode classifies a status code; OK (not an error) never reaches it.

@@ -106,7 +106,15 @@ var unaryCases = []struct {
 	},
 	{
 		name: "OwnStatusInternal", fn: func(context.Context) error { return status.Error(codes.DataLoss, "page torn") },
-		code: codes.DataLoss, msg: "page torn", spanError: true, level: slog.LevelError, kind: "Internal",
+		code: codes.DataLoss, msg: "internal error", traceID: true, spanError: true, level: slog.LevelError, kind: "Internal",
+	},
+	{
+		// A downstream's status passed on verbatim: its internal text
+		// must not reach this service's client.
+		name: "DownstreamUnavailable", fn: func(context.Context) error {
+			return status.Error(codes.Unavailable, "dial tcp 10.0.0.7:5432: "+secret)
+		},
+		code: codes.Unavailable, msg: "service unavailable", traceID: true, spanError: true, level: slog.LevelError, kind: "Unavailable",
 	},
 	{
 		name: "WrappedStatus",
