@@ -14,9 +14,11 @@
 //     Kind picks (internal/status holds the table) and whose message is only
 //     the public one (errors.Public): the cause's text, the stack and file
 //     names never leave the service. For kinds that are not expected, the
-//     message ends with the trace id to quote to support. A status error the
-//     handler built itself (status.Error) is passed through unchanged: its
-//     author chose what the client sees;
+//     message ends with the trace id to quote to support. A status error
+//     (status.Error, or a downstream's passed on) keeps its code; for
+//     expected kinds its message and details too, for the others the
+//     client gets the kind's generic text and the trace id instead, since
+//     a real problem's status text is internal (a host, a query);
 //   - record the original error on the span (error.kind always; error.type,
 //     error.message and error.stack of where the error was created only for
 //     kinds that are not expected), so a NotFound or a client that went away
