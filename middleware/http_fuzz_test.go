@@ -87,7 +87,10 @@ func FuzzWrap(f *testing.F) {
 		if res != method && !testRoutes[strings.TrimPrefix(res, method+" ")] {
 			t.Fatalf("resource %q for %s %q is not a route", res, method, path)
 		}
-		if value != "" && len(value) > 3 && secretHeader(name) {
+		// A value the request also carries in its path, query or method
+		// is logged there, as the request's own, not as the header's.
+		inRequest := strings.Contains(path, value) || strings.Contains(query, value) || strings.Contains(method, value)
+		if value != "" && len(value) > 3 && secretHeader(name) && !inRequest {
 			for k, v := range lines[0].Attrs {
 				if k != "error" && strings.Contains(v.String(), value) {
 					t.Fatalf("credential header %s reached log attribute %s", name, k)
