@@ -91,7 +91,7 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 // FuzzMatch checks Match against the obvious definition of each scope.
 func FuzzMatch(f *testing.F) {
 	for _, s := range []string{"", "password", "X-Api-Key", "pass_word", "user_id", "p", "tok\x00en", "Ünïcode",
-		"key", "K_e-Y", "monkey", "X-Forwarded-Auth", "author", "xAuthY", "zip.code"} {
+		"key", "K_e-Y", "monkey", "X-Forwarded-Auth", "author", "xAuthY", "zip.code", "AuTh", "KeY"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, key string) {
@@ -105,8 +105,18 @@ func FuzzMatch(f *testing.F) {
 			case Whole:
 				want = want || norm == p.Text
 			case Word:
-				for _, w := range words {
-					want = want || strings.ToLower(w) == p.Text
+				// One word, or a run of adjacent words with nothing
+				// between them ("AuTh" is "Au"+"Th"): a key that spells
+				// the word in any case is that word.
+				for i := range words {
+					run := ""
+					for j := i; j < len(words); j++ {
+						if j > i && !adjacent(key, words[j-1], words[j]) {
+							break
+						}
+						run += strings.ToLower(words[j])
+						want = want || run == p.Text
+					}
 				}
 			}
 		}
@@ -114,6 +124,12 @@ func FuzzMatch(f *testing.F) {
 			t.Fatalf("Key(%q) = %v, want %v (normalised %q, words %q)", key, got, want, norm, words)
 		}
 	})
+}
+
+// adjacent reports whether word b follows word a in key with no separator
+// between them (a camel-case split).
+func adjacent(key, a, b string) bool {
+	return strings.Contains(key, a+b)
 }
 
 // splitWords splits key at separators and where a lower-case letter is
