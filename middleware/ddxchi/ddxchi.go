@@ -1,0 +1,115 @@
+package ddxchi
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/middleware"
+)
+
+// component is dd-trace-go's name for chi v5, the span's component tag in
+// its contrib.
+const component = "go-chi/chi.v5"
+
+// Middleware returns the chi middleware, for the root router's r.Use. It is
+// middleware.Wrap around the rest of chi's chain, built once per router, so
+// every rule is Wrap's own; see the package documentation.
+//
+// Middleware panics if an option is invalid, as Wrap does.
+func Middleware(opts ...Option) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return middleware.Wrap(handler{next}, opts...)
+	}
+}
+
+// handler runs inside Wrap's span. It is not a router (it has no Handler
+// method), so Wrap names the resource from Request.Pattern when it returns,
+// which chi has set by then.
+type handler struct{ next http.Handler }
+
+func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if span, ok := tracer.SpanFromContext(r.Context()); ok {
+		span.SetTag(ext.Component, component)
+	}
+	h.next.ServeHTTP(&writer{ResponseWriter: w, r: r}, r)
+}
+
+// writer turns chi's own answers to unrouted requests into problem answers:
+// the first status of a request no route matched (Request.Pattern is still
+// empty), 404 or 405, in plain text or without a Content-Type, is answered
+// by middleware.ErrorStatus, and what chi writes after it is dropped.
+type writer struct {
+	http.ResponseWriter
+	r        *http.Request
+	started  bool
+	answered bool
+}
+
+func (w *writer) WriteHeader(code int) {
+	if w.answered {
+		return
+	}
+	if !w.started && code >= 200 {
+		w.started = true
+		if (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) && w.r.Pattern == "" && routerAnswer(w.Header()) {
+			w.answered = true
+			middleware.ErrorStatus(w.ResponseWriter, w.r, code, unrouted(code))
+			return
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *writer) Write(b []byte) (int, error) {
+	if !w.started {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.answered {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush passes a flush on, for streaming handlers that assert http.Flusher.
+func (w *writer) Flush() {
+	if !w.started {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.answered {
+		_ = http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}
+
+// Hijack hands the connection over (websockets), through Wrap's writer,
+// which records it.
+func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.started = true
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// Unwrap lets http.ResponseController and middleware.Error reach Wrap's
+// writer.
+func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// routerAnswer reports whether the headers are those of chi's default
+// answers: http.NotFound's text/plain, or the 405's none.
+func routerAnswer(h http.Header) bool {
+	ct := h.Get("Content-Type")
+	return ct == "" || strings.HasPrefix(ct, "text/plain")
+}
+
+// unrouted is the error of a request no route serves: NotFound for a path
+// nobody serves, Invalid (the Kind of a 405) for a method the path does not
+// take.
+func unrouted(code int) error {
+	if code == http.StatusMethodNotAllowed {
+		return errors.E(errors.Invalid, "this method is not allowed here")
+	}
+	return errors.E(errors.NotFound, "nothing is served at this path")
+}
