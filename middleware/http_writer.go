@@ -5,6 +5,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
+
+	"github.com/ddx-go/ddx/errors"
 )
 
 // responseWriter records what the handler sent, and lets [Error] find the
@@ -29,6 +32,16 @@ var (
 )
 
 func (w *responseWriter) WriteHeader(code int) {
+	if code < 100 || code > 999 {
+		// net/http panics on such a code and cuts the connection, and the
+		// access line would say 0 or 1000. It is a bug in the handler:
+		// answer 500 and record why.
+		if w.x != nil && !w.wroteHeader {
+			w.x.setError(errors.E(errors.Op("http.ResponseWriter.WriteHeader"), errors.Internal,
+				"invalid status code "+strconv.Itoa(code)))
+		}
+		code = http.StatusInternalServerError
+	}
 	// 1xx other than 101 are interim answers: several may precede the real
 	// one, so they are passed on without being recorded.
 	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
