@@ -43,7 +43,7 @@ func TestTextHandler(t *testing.T) {
 			"ERROR failed error.kind=Internal error.message=EOF g.again=EOF\n"},
 		{"odd values", nil, func(l *slog.Logger) {
 			l.Info("m", "nilerr", (*nilErr)(nil), "panics", panicErr{}, "loops", valuerLoops{})
-		}, "INFO  m error.message=<nil> panics=\"!PANIC: no message\" loops=\"LogValue called too many times on Value of type ddx.valuerLoops\"\n"},
+		}, "INFO  m error.kind=Internal error.message=<nil> panics=\"!PANIC: no message\" loops=\"LogValue called too many times on Value of type ddx.valuerLoops\"\n"},
 		{"ReplaceAttr", &HandlerOptions{ReplaceAttr: func(g []string, a slog.Attr) slog.Attr {
 			if a.Key == "drop" {
 				return slog.Attr{}

@@ -152,7 +152,9 @@ func isGroupKey(key string) bool {
 // keeps them, for a person reading one error.
 //
 // For an *Error hidden behind fmt.Errorf's %w or [Join], the attributes
-// are taken out of the wrapper's text too. Message(nil) is "".
+// are taken out of the wrapper's text too. An Error method that panics
+// gives fmt's "%!v(PANIC=Error method: ...)" instead of a panic.
+// Message(nil) is "".
 func Message(err error) string {
 	if err == nil {
 		return ""
@@ -164,7 +166,7 @@ func Message(err error) string {
 		var buf [256]byte
 		return string(e.appendText(buf[:0], false))
 	}
-	msg := err.Error()
+	msg := textOf(err)
 	return stripAttrs(msg, err, 0)
 }
 

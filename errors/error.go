@@ -211,7 +211,7 @@ func (m *misuse) Error() string {
 	}
 	if m.err != nil {
 		b = append(b, ": "...)
-		b = append(b, m.err.Error()...)
+		b = append(b, textOf(m.err)...)
 	}
 	return string(b)
 }
@@ -279,7 +279,7 @@ func (e *Error) appendText(b []byte, withAttrs bool) []byte {
 		}
 		switch {
 		case cur.Err != nil && !isError:
-			b = append(sep(b), cur.Err.Error()...)
+			b = append(sep(b), textOf(cur.Err)...)
 		case cur.Msg == "":
 			// A layer that says nothing but its kind reads as the
 			// kind's text: "db.Find: not found".
@@ -297,6 +297,27 @@ func (e *Error) appendText(b []byte, withAttrs bool) []byte {
 		b = appendTextAttrs(b, e)
 	}
 	return b
+}
+
+// textOf is err.Error() for a cause of another type, which this package
+// does not control. Like fmt, it recovers from an Error method that panics
+// and says so in the text ("%!v(PANIC=Error method: ...)"), and prints a
+// nil pointer whose method panicked as "<nil>", so that an error wrapping
+// a broken one still has a text and nobody handling it crashes.
+func textOf(err error) string { return safeError(err) }
+
+// safeError calls err.Error, recovering as fmt does.
+func safeError(err error) (s string) {
+	defer func() {
+		if r := recover(); r != nil {
+			if isNilPointer(err) {
+				s = "<nil>"
+				return
+			}
+			s = fmt.Sprintf("%%!v(PANIC=Error method: %v)", r)
+		}
+	}()
+	return err.Error()
 }
 
 // Unwrap returns the cause, so that [Is], [As] and the standard library's
