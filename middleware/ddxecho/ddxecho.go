@@ -24,13 +24,27 @@ const component = "labstack/echo.v4"
 //
 // Middleware panics if an option is invalid, as Wrap does.
 func Middleware(opts ...Option) echo.MiddlewareFunc {
-	h := middleware.Wrap(chain{}, opts...)
+	// Under e.Use, echo has routed when the middleware runs: early names
+	// the span by the route when it starts it, where sampling rules and the
+	// profiler's endpoints see it. Under e.Pre, late reads the route once
+	// the chain, echo's routing included, has run.
+	early := middleware.Wrap(routed{}, opts...)
+	late := middleware.Wrap(chain{}, opts...)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			res := c.Response()
 			x := &exchange{c: c, next: next, below: below{ResponseWriter: res.Writer}}
 			x.below.x = x
-			h.ServeHTTP(&x.below, c.Request())
+			r := c.Request()
+			h := late
+			if p := c.Path(); p != "" {
+				h = early
+				if isRouterAnswer(c.Handler()) {
+					p = ""
+				}
+				r.Pattern = p
+			}
+			h.ServeHTTP(&x.below, r)
 			res.Writer = x.below.ResponseWriter
 			return nil // answered: echo's HTTPErrorHandler must not answer again
 		}
@@ -44,6 +58,13 @@ type exchange struct {
 	next  echo.HandlerFunc
 	below below
 }
+
+// routed is chain for a request echo has routed: it tells Wrap the route
+// before the span starts, which Middleware put in Request.Pattern.
+type routed struct{ chain }
+
+// Handler makes routed a router to Wrap.
+func (c routed) Handler(r *http.Request) (http.Handler, string) { return c, r.Pattern }
 
 // chain is the handler Wrap serves: the rest of echo's chain. It finds its
 // request's echo context below the writers Wrap and dd-trace-go put around
@@ -90,13 +111,21 @@ func (chain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serves: its NotFoundHandler or MethodNotAllowedHandler ran. Their c.Path
 // is the path of the nearest node of echo's tree, not a route.
 func unroutedAnswer(c echo.Context, he *echo.HTTPError) bool {
-	if he != echo.ErrNotFound && he != echo.ErrMethodNotAllowed {
-		return false
-	}
-	h := reflect.ValueOf(c.Handler()).Pointer()
-	return h == reflect.ValueOf(echo.NotFoundHandler).Pointer() ||
-		h == reflect.ValueOf(echo.MethodNotAllowedHandler).Pointer()
+	return (he == echo.ErrNotFound || he == echo.ErrMethodNotAllowed) && isRouterAnswer(c.Handler())
 }
+
+// isRouterAnswer reports whether h is echo's NotFoundHandler or
+// MethodNotAllowedHandler, which the router picks when no route serves the
+// request.
+func isRouterAnswer(h echo.HandlerFunc) bool {
+	p := reflect.ValueOf(h).Pointer()
+	return p == notFound || p == methodNotAllowed
+}
+
+var (
+	notFound         = reflect.ValueOf(echo.NotFoundHandler).Pointer()
+	methodNotAllowed = reflect.ValueOf(echo.MethodNotAllowedHandler).Pointer()
+)
 
 // find walks the Unwrap chain from Wrap's writer to the one Middleware
 // passed it.

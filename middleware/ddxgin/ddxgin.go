@@ -35,6 +35,10 @@ func Middleware(opts ...Option) gin.HandlerFunc {
 			}
 		}
 		x.below = below{ResponseWriter: c.Writer, x: x}
+		// gin has routed: Wrap names the span by the route when it starts
+		// it (see chain.Handler), where sampling rules and the profiler's
+		// endpoints see it.
+		c.Request.Pattern = c.FullPath()
 		h.ServeHTTP(&x.below, c.Request)
 		c.Writer = x.orig
 		if !x.done {
@@ -61,6 +65,11 @@ type exchange struct {
 // the one Middleware passed.
 type chain struct{}
 
+// Handler makes chain a router to Wrap, which asks it for the request's
+// pattern before it starts the span: gin's route, which Middleware put in
+// Request.Pattern.
+func (c chain) Handler(r *http.Request) (http.Handler, string) { return c, r.Pattern }
+
 func (chain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := find(w)
 	if x == nil {
@@ -72,8 +81,6 @@ func (chain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if span, ok := tracer.SpanFromContext(r.Context()); ok {
 		span.SetTag(ext.Component, component)
 	}
-	// Wrap names the resource from Request.Pattern once this returns.
-	r.Pattern = c.FullPath()
 	c.Request = r
 	x.above = above{ResponseWriter: x.orig, w: w}
 	c.Writer = &x.above
