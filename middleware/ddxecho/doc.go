@@ -30,6 +30,11 @@
 // The resource of a request no route serves, echo's 404 and 405, is the
 // method alone, as for Wrap.
 //
+// Under e.Use, echo has routed when the middleware runs: it puts c.Path()
+// in Request.Pattern and Wrap names the span when it starts it. Under e.Pre
+// the route is read once the chain has run, as Wrap does for a ServeMux it
+// cannot ask.
+//
 // Register the middleware first, with e.Use: what runs before it is not
 // traced nor recovered, and echo.Recover is not needed.
 package ddxecho

@@ -30,6 +30,10 @@
 // of your own that writes an answer keeps it. The resource of such a
 // request is the method alone, as for Wrap.
 //
+// The middleware sets c.Request.Pattern to c.FullPath() before Wrap starts
+// the span, which is how Wrap learns the route of a request a router has
+// already matched; a ServeMux pattern gin was mounted under is replaced.
+//
 // Put the middleware first, with r.Use on the engine: what runs before it
 // is not traced nor recovered, and gin's NoRoute and NoMethod chains only
 // include the engine's middlewares.
