@@ -11,6 +11,7 @@ import (
 	grpcstatus "google.golang.org/grpc/status"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/outcome"
 )
 
 // attrTarget is the attribute naming the connection's target on client
@@ -114,6 +115,6 @@ func clientError(method string, cc *grpc.ClientConn, start time.Time, err error)
 		kindOfCode(grpcstatus.Code(err)),
 		err,
 		slog.String(attrTarget, target),
-		slog.Duration(attrDuration, time.Since(start)),
+		slog.Duration(outcome.AttrDuration, time.Since(start)),
 	)
 }

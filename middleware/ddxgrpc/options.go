@@ -4,6 +4,8 @@ import (
 	"log/slog"
 
 	grpctrace "github.com/DataDog/dd-trace-go/contrib/google.golang.org/grpc/v2"
+
+	"github.com/ddx-go/ddx/internal/outcome"
 )
 
 // Option configures the interceptors of this package.
@@ -73,12 +75,7 @@ func newConfig(opts []Option) *config {
 	return c
 }
 
-func (c *config) log() *slog.Logger {
-	if c.logger != nil {
-		return c.logger
-	}
-	return slog.Default()
-}
+func (c *config) log() *slog.Logger { return outcome.Logger(c.logger) }
 
 func (c *config) isUntraced(method string) bool {
 	_, ok := c.untraced[method]

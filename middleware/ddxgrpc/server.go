@@ -2,9 +2,7 @@ package ddxgrpc
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net"
 	"time"
 
 	grpctrace "github.com/DataDog/dd-trace-go/contrib/google.golang.org/grpc/v2"
@@ -16,16 +14,14 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/internal/status"
 )
 
 // Datadog attribute names of the access-log line.
 const (
-	attrMethod   = "grpc.method"
-	attrCode     = "grpc.code"
-	attrDuration = "duration" // nanoseconds, as Datadog expects
-	attrClientIP = "network.client.ip"
-	attrError    = "error" // the ddx handler expands it into error.kind/message/stack
+	attrMethod = "grpc.method"
+	attrCode   = "grpc.code"
 )
 
 // accessMessage is the message of every access-log line, as the HTTP
@@ -158,15 +154,12 @@ func (c *config) finish(ctx context.Context, method string, start time.Time, err
 		slog.String(attrCode, code.String()),
 	)
 	if !start.IsZero() {
-		attrs = append(attrs, slog.Int64(attrDuration, time.Since(start).Nanoseconds()))
+		attrs = append(attrs, slog.Int64(outcome.AttrDuration, time.Since(start).Nanoseconds()))
 	}
 	if ip := clientIP(ctx); ip != "" {
-		attrs = append(attrs, slog.String(attrClientIP, ip))
+		attrs = append(attrs, slog.String(outcome.AttrClientIP, ip))
 	}
-	if logErr != nil {
-		attrs = append(attrs, slog.Any(attrError, logErr))
-	}
-	l.LogAttrs(ctx, level, accessMessage, attrs...)
+	outcome.Log(ctx, l, level, accessMessage, logErr, attrs)
 	return out
 }
 
@@ -240,22 +233,11 @@ func kindOfCode(c codes.Code) errors.Kind {
 	return k
 }
 
-// panicError turns a recovered panic value into an Internal error. Called
-// from the deferred function that recovered, while the panicking frames are
-// still on the stack, so the error's stack shows where the panic happened.
-//
-// A panic is a bug whatever value it carries: an error of another kind (a
-// NotFound, a context.Canceled) would win over Internal by KindOf's
-// innermost-kind rule, so of such an error only the text is kept.
+// panicError is outcome's panic error, under the method's operation: the
+// same "panic: ..." as HTTP's, with the stack of where the panic happened.
+// Called from the deferred function that recovered.
 func panicError(method string, p any) error {
-	op := errors.Op(method)
-	if err, ok := p.(error); ok {
-		if errors.KindOf(err) != errors.Internal {
-			return errors.E(op, errors.Internal, "panic: "+err.Error())
-		}
-		return errors.E(op, errors.Internal, "panic", err)
-	}
-	return errors.E(op, errors.Internal, "panic: "+fmt.Sprint(p))
+	return errors.E(errors.Op(method), outcome.PanicError(p))
 }
 
 func clientIP(ctx context.Context) string {
@@ -263,9 +245,5 @@ func clientIP(ctx context.Context) string {
 	if !ok || p.Addr == nil {
 		return ""
 	}
-	s := p.Addr.String()
-	if host, _, err := net.SplitHostPort(s); err == nil {
-		return host
-	}
-	return s
+	return outcome.ClientIP(p.Addr.String())
 }
