@@ -79,9 +79,10 @@ type Matcher struct {
 	byFirst [256][]string
 	short   bool // some pattern is one byte long
 
-	// words and wholes are the Word and Whole patterns by their first byte.
+	// words and wholes are the Word and Whole patterns by their first
+	// byte; maxWhole is the longest Whole pattern.
 	words, wholes [256][]string
-	wordFirst     [256]bool // some Word pattern starts with this byte
+	maxWhole      int
 }
 
 // New returns a Matcher for Defaults plus extra, which match Anywhere.
@@ -101,11 +102,12 @@ func New(extra ...string) *Matcher {
 		}
 		seen[Pattern{n, p.Scope}] = true
 		switch p.Scope {
-		case Word:
+		case Word: // at least two bytes: found by its pair
 			m.words[n[0]] = append(m.words[n[0]], n)
-			m.wordFirst[n[0]] = true
+			m.setPair(n[0], n[1])
 		case Whole:
 			m.wholes[n[0]] = append(m.wholes[n[0]], n)
+			m.maxWhole = max(m.maxWhole, len(n))
 		default:
 			m.byFirst[n[0]] = append(m.byFirst[n[0]], n[1:])
 			if len(n) == 1 {
@@ -134,30 +136,31 @@ func (m *Matcher) setPair(a, b byte) {
 
 // Match reports whether key matches one of m's patterns.
 func (m *Matcher) Match(key string) bool {
-	return m.anywhere(key) || m.whole(key) || m.word(key)
-}
-
-// anywhere reports whether an Anywhere pattern is in key.
-func (m *Matcher) anywhere(key string) bool {
 	// Walk the key's normalised bytes keeping the previous one and where it
-	// was; a pair hit is checked in full from there.
+	// was; a pair hit is checked in full from there, for the Anywhere and
+	// the Word patterns alike. Whole patterns are short: they are only
+	// compared when the key is as short.
 	var prev uint
-	prevAt := -1
+	prevAt, n := -1, 0
 	for i := 0; i < len(key); i++ {
 		c := uint(lower[key[i]])
 		if c == sep {
 			continue
 		}
+		n++
 		if prevAt >= 0 {
 			p := (prev<<8 | c) & 0xffff
-			if m.pairs[p>>6]&(1<<(p&63)) != 0 && m.matchAt(key, prevAt) {
+			if m.pairs[p>>6]&(1<<(p&63)) != 0 && (m.matchAt(key, prevAt) || m.wordAt(key, prevAt)) {
 				return true
 			}
 		}
 		prev, prevAt = c, i
 	}
 	// The last byte alone can still be a whole one-byte pattern.
-	return m.short && prevAt >= 0 && m.matchAt(key, prevAt)
+	if m.short && prevAt >= 0 && m.matchAt(key, prevAt) {
+		return true
+	}
+	return n > 0 && n <= m.maxWhole && m.whole(key)
 }
 
 // whole reports whether key, normalised, is a Whole pattern.
@@ -165,9 +168,6 @@ func (m *Matcher) whole(key string) bool {
 	i := 0
 	for i < len(key) && lower[key[i]] == sep {
 		i++
-	}
-	if i == len(key) {
-		return false
 	}
 	for _, w := range m.wholes[lower[key[i]]] {
 		if end, ok := matchEnd(key, i+1, w[1:]); ok {
@@ -182,17 +182,17 @@ func (m *Matcher) whole(key string) bool {
 	return false
 }
 
-// word reports whether a word of key is a Word pattern.
-func (m *Matcher) word(key string) bool {
-	for i := 0; i < len(key); i++ {
-		if !m.wordFirst[lower[key[i]]] || !wordBoundary(key, i) {
-			continue
-		}
-		for _, w := range m.words[lower[key[i]]] {
-			end := i + len(w)
-			if end <= len(key) && lowerEqual(key[i:end], w) && (end == len(key) || wordBoundary(key, end)) {
-				return true
-			}
+// wordAt reports whether a Word pattern is the word of key that starts at
+// key[i].
+func (m *Matcher) wordAt(key string, i int) bool {
+	ws := m.words[lower[key[i]]]
+	if len(ws) == 0 || !wordBoundary(key, i) {
+		return false
+	}
+	for _, w := range ws {
+		end := i + len(w)
+		if end <= len(key) && lowerEqual(key[i:end], w) && (end == len(key) || wordBoundary(key, end)) {
+			return true
 		}
 	}
 	return false
