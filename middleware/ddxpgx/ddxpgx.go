@@ -10,11 +10,11 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/sqlstate"
 )
 
 // Option configures the tracer.
@@ -217,35 +217,7 @@ func (t *Tracer) wrap(ctx context.Context, o op, query string, err error) error 
 	if table := tableOf(query); table != "" {
 		attrs = append(attrs, slog.String(attrTable, table))
 	}
-	return errors.E(t.errOps[o], kind, codeOf(err), attrs, err)
-}
-
-// codeOf gives a stable errors.Code to the SQLSTATEs a program may act on,
-// the same as ddxsql's.
-func codeOf(err error) errors.Code {
-	pgErr, ok := errors.AsType[*pgconn.PgError](err)
-	if !ok {
-		return ""
-	}
-	switch s := pgErr.Code; {
-	case s == "23505":
-		return "db.unique_violation"
-	case s == "23503":
-		return "db.foreign_key_violation"
-	case s == "23502":
-		return "db.not_null_violation"
-	case s == "23514":
-		return "db.check_violation"
-	case s == "40001":
-		return "db.serialization_failure"
-	case s == "40P01":
-		return "db.deadlock"
-	case s == "57014":
-		return "db.query_canceled"
-	case len(s) == 5 && s[:2] == "08":
-		return "db.connection_failure"
-	}
-	return ""
+	return errors.E(t.errOps[o], kind, sqlstate.CodeOf(err), attrs, err)
 }
 
 func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/sqlstate"
 )
 
 // queryType is the sql.query_type of a span, as dd-trace-go's contrib
@@ -152,37 +153,7 @@ func (t *tracing) wrap(ctx context.Context, q queryType, query string, err error
 	if table := tableOf(query); table != "" {
 		attrs = append(attrs, slog.String(attrTable, table))
 	}
-	return errors.E(t.ops[q], kind, codeOf(err), attrs, err)
-}
-
-// codeOf gives a stable errors.Code to the SQLSTATEs a program may act on.
-func codeOf(err error) errors.Code {
-	x, ok := errors.AsType[interface {
-		error
-		SQLState() string
-	}](err)
-	if !ok {
-		return ""
-	}
-	switch s := x.SQLState(); {
-	case s == "23505":
-		return "db.unique_violation"
-	case s == "23503":
-		return "db.foreign_key_violation"
-	case s == "23502":
-		return "db.not_null_violation"
-	case s == "23514":
-		return "db.check_violation"
-	case s == "40001":
-		return "db.serialization_failure"
-	case s == "40P01":
-		return "db.deadlock"
-	case s == "57014":
-		return "db.query_canceled"
-	case len(s) == 5 && s[:2] == "08":
-		return "db.connection_failure"
-	}
-	return ""
+	return errors.E(t.ops[q], kind, sqlstate.CodeOf(err), attrs, err)
 }
 
 // comment returns query with Database Monitoring's comment, and the span
