@@ -72,6 +72,42 @@ type config struct {
 	warnings []string
 }
 
+// envOnOff reads a variable that switches something on or off: on, off,
+// or anything strconv.ParseBool reads. set is false when it is unset or
+// empty; valid is false when it is set to something else.
+func envOnOff(key string) (on, set, valid bool) {
+	s, ok := getenv(key)
+	if !ok {
+		return false, false, true
+	}
+	switch s {
+	case "on":
+		return true, true, true
+	case "off":
+		return false, true, true
+	}
+	b, err := strconv.ParseBool(s)
+	return b, true, err == nil
+}
+
+// onOff is a setting that an option sets (opt), else the variable key,
+// else on. An unreadable variable counts as on and is reported with why.
+func (c *config) onOff(opt *bool, key, why string) bool {
+	if opt != nil {
+		return *opt
+	}
+	on, set, valid := envOnOff(key)
+	switch {
+	case !set:
+		return true
+	case !valid:
+		s, _ := getenv(key)
+		c.warnings = append(c.warnings, key+"="+strconv.Quote(s)+" is not on or off; "+why)
+		return true
+	}
+	return on
+}
+
 // getenv is os.LookupEnv with surrounding space trimmed; tests replace it.
 var getenv = func(key string) (string, bool) {
 	v, ok := os.LookupEnv(key)

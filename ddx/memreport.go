@@ -41,25 +41,7 @@ func WithMemoryReport(on bool) Option {
 // memReportEnabled is WithMemoryReport's setting, else DDX_MEMORY_REPORT's
 // (on, off, true, false), else on.
 func (c *config) memReportEnabled() bool {
-	if c.memReport != nil {
-		return *c.memReport
-	}
-	s, ok := getenv("DDX_MEMORY_REPORT")
-	if !ok {
-		return true
-	}
-	switch s {
-	case "on":
-		return true
-	case "off":
-		return false
-	}
-	on, err := strconv.ParseBool(s)
-	if err != nil {
-		c.warnings = append(c.warnings, "DDX_MEMORY_REPORT="+strconv.Quote(s)+" is not on or off; memory reports are on")
-		return true
-	}
-	return on
+	return c.onOff(c.memReport, "DDX_MEMORY_REPORT", "memory reports are on")
 }
 
 // memWatch watches the heap; its fields other than the channels are the

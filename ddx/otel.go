@@ -25,18 +25,13 @@ func (c *config) otelEnabled(l *slog.Logger) bool {
 	if c.otel != nil {
 		return *c.otel
 	}
-	s, ok := getenv("DDX_OTEL")
-	if !ok {
+	on, set, valid := envOnOff("DDX_OTEL")
+	switch {
+	case !set:
 		return true
-	}
-	switch s {
-	case "on":
-		return true
-	case "off":
-		return false
-	}
-	on, err := strconv.ParseBool(s)
-	if err != nil {
+	case !valid:
+		// Read while the tracer starts, after Start's warnings are out.
+		s, _ := getenv("DDX_OTEL")
 		l.Warn("ddx: DDX_OTEL=" + strconv.Quote(s) + " is not on or off; OpenTelemetry spans go to Datadog")
 		return true
 	}

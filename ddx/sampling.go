@@ -371,23 +371,5 @@ func WithLogSampling(on bool) Option {
 // (on, off, true, false), else on. An unreadable value is reported in the
 // start-up warnings and counts as on.
 func (c *config) logSamplingEnabled() bool {
-	if c.logSampling != nil {
-		return *c.logSampling
-	}
-	s, ok := getenv("DDX_LOG_SAMPLING")
-	if !ok {
-		return true
-	}
-	switch s {
-	case "on":
-		return true
-	case "off":
-		return false
-	}
-	on, err := strconv.ParseBool(s)
-	if err != nil {
-		c.warnings = append(c.warnings, "DDX_LOG_SAMPLING="+strconv.Quote(s)+" is not on or off; repeated failures are suppressed")
-		return true
-	}
-	return on
+	return c.onOff(c.logSampling, "DDX_LOG_SAMPLING", "repeated failures are suppressed")
 }
