@@ -40,7 +40,7 @@ func (h *redactHandler) valueNeeds(x any) bool {
 // reflection for the rest.
 func (w *valueWalker) needsAny(x any, depth int) bool {
 	if depth >= maxDepth {
-		return false
+		return x != nil // too deep to look into: not written as it is
 	}
 	switch x := x.(type) {
 	case nil, string, bool, int, int64, float64, []byte, []string:
@@ -145,12 +145,15 @@ func (w *valueWalker) enter(v reflect.Value) bool {
 func (w *valueWalker) leave() { w.path = w.path[:len(w.path)-1] }
 
 func (w *valueWalker) needs(v reflect.Value, depth int) bool {
-	if depth >= maxDepth || !v.IsValid() {
+	if !v.IsValid() {
 		return false
+	}
+	if depth >= maxDepth {
+		return true // too deep to look into: not written as it is
 	}
 	switch v.Kind() {
 	case reflect.Interface:
-		return !v.IsNil() && w.needs(v.Elem(), depth+1)
+		return !v.IsNil() && w.needs(v.Elem(), depth) // no level of its own
 	case reflect.Pointer:
 		if v.IsNil() || opaque(v.Type()) || !w.enter(v) {
 			return false
@@ -207,15 +210,20 @@ func (w *valueWalker) copy(v reflect.Value, depth int) any {
 	if !v.IsValid() || !v.CanInterface() {
 		return nil
 	}
-	if depth >= maxDepth || !w.needs(v, depth) {
+	if depth >= maxDepth {
+		// Deeper than the walk goes, a secret could hide: redact the rest
+		// rather than write it unseen.
+		return redact.Value
+	}
+	if !w.needs(v, depth) {
 		return v.Interface()
 	}
 	switch v.Kind() {
-	case reflect.Interface, reflect.Pointer:
-		if v.Kind() == reflect.Pointer {
-			w.enter(v)
-			defer w.leave()
-		}
+	case reflect.Interface:
+		return w.copy(v.Elem(), depth) // no level of its own
+	case reflect.Pointer:
+		w.enter(v)
+		defer w.leave()
 		return w.copy(v.Elem(), depth+1)
 	case reflect.Map:
 		w.enter(v)
