@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
@@ -14,7 +13,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/sqlstate"
+	"github.com/ddx-go/ddx/internal/sqlinfo"
 )
 
 // Option configures the tracer.
@@ -214,10 +213,10 @@ func (t *Tracer) wrap(ctx context.Context, o op, query string, err error) error 
 	}
 	attrs := make([]slog.Attr, 1, 2)
 	attrs[0] = slog.String(attrOperation, opNames[o])
-	if table := tableOf(query); table != "" {
+	if table := sqlinfo.Table(query); table != "" {
 		attrs = append(attrs, slog.String(attrTable, table))
 	}
-	return errors.E(t.errOps[o], kind, sqlstate.CodeOf(err), attrs, err)
+	return errors.E(t.errOps[o], kind, sqlinfo.CodeOf(err), attrs, err)
 }
 
 func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
@@ -342,51 +341,4 @@ func (t *Tracer) TraceAcquireEnd(ctx context.Context, pool *pgxpool.Pool, data p
 		ddx.RecordError(s, t.wrap(ctx, opAcquire, "", data.Err))
 	}
 	s.Finish()
-}
-
-// tableOf returns the table a plain statement is about: the name after
-// the first FROM of a SELECT or DELETE, INTO of an INSERT, or UPDATE, or ""
-// when the statement is not that simple. It only runs for errors.
-func tableOf(query string) string {
-	words := strings.Fields(query)
-	if len(words) < 2 {
-		return ""
-	}
-	var after string
-	switch strings.ToUpper(words[0]) {
-	case "SELECT", "DELETE":
-		after = "FROM"
-	case "INSERT":
-		after = "INTO"
-	case "UPDATE":
-		return identifier(words[1])
-	default:
-		return ""
-	}
-	for i := 1; i < len(words)-1; i++ {
-		if strings.EqualFold(words[i], after) {
-			return identifier(words[i+1])
-		}
-	}
-	return ""
-}
-
-// identifier returns w's leading, possibly qualified or quoted, name
-// without its quotes, or "" when w does not start with one.
-func identifier(w string) string {
-	b := make([]byte, 0, len(w))
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		switch {
-		case c == '"':
-		case c == '_' || c == '.' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c >= 0x80:
-			b = append(b, c)
-		default:
-			i = len(w)
-		}
-	}
-	if len(b) == 0 || b[0] == '.' {
-		return ""
-	}
-	return string(b)
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/sqlstate"
+	"github.com/ddx-go/ddx/internal/sqlinfo"
 )
 
 // queryType is the sql.query_type of a span, as dd-trace-go's contrib
@@ -150,10 +150,10 @@ func (t *tracing) wrap(ctx context.Context, q queryType, query string, err error
 	}
 	attrs := make([]slog.Attr, 1, 2)
 	attrs[0] = slog.String(attrOperation, q.String())
-	if table := tableOf(query); table != "" {
+	if table := sqlinfo.Table(query); table != "" {
 		attrs = append(attrs, slog.String(attrTable, table))
 	}
-	return errors.E(t.ops[q], kind, sqlstate.CodeOf(err), attrs, err)
+	return errors.E(t.ops[q], kind, sqlinfo.CodeOf(err), attrs, err)
 }
 
 // comment returns query with Database Monitoring's comment, and the span

@@ -1,7 +1,8 @@
-// Package sqlstate names the SQLSTATEs a program may act on with a stable
-// errors.Code, for every database integration: the code is the same
-// whichever driver reported the state.
-package sqlstate
+// Package sqlinfo is what every database integration reads from a
+// statement or a driver's error, once for all of them: the errors.Code of a
+// SQLSTATE a program may act on (the same whichever driver reported it),
+// and the table a plain statement is about.
+package sqlinfo
 
 import "github.com/ddx-go/ddx/errors"
 
