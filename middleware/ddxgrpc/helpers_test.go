@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/mocktracer"
-	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -21,6 +19,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/testlog"
 	"github.com/ddx-go/ddx/middleware/ddxgrpc"
 )
 
@@ -100,7 +99,7 @@ func newService(unary map[string]unaryFunc, streams map[string]streamFunc) *grpc
 // env is a running server and a client connected to it, both with ddxgrpc.
 type env struct {
 	conn    *grpc.ClientConn
-	logs    *sink
+	logs    *testlog.Records
 	addr    string
 	service string
 }
@@ -110,7 +109,7 @@ func (e *env) method(name string) string { return "/" + e.service + "/" + name }
 
 func startServer(t *testing.T, sd *grpc.ServiceDesc, opts ...ddxgrpc.Option) *env {
 	t.Helper()
-	logs := &sink{}
+	logs := &testlog.Records{}
 	opts = append([]ddxgrpc.Option{ddxgrpc.WithLogger(slog.New(logs))}, opts...)
 	srv := grpc.NewServer(ddxgrpc.ServerOptions(opts...)...)
 	srv.RegisterService(sd, struct{}{})
@@ -148,40 +147,29 @@ func (e *env) call(ctx context.Context, name string) error {
 	return e.conn.Invoke(ctx, e.method(name), wrapperspb.String("in"), out)
 }
 
-// record is one log record with its attributes flattened to dotted keys
-// and the span that was in the context it was logged with.
+// record is one access-log line as the tests read it: testlog's record
+// with the error attribute expanded into the error.* keys the ddx handler
+// writes (error.kind, error.message, error.stack).
 type record struct {
-	Level   slog.Level
-	Msg     string
-	Attrs   map[string]slog.Value
-	SpanID  uint64
-	TraceID string
+	testlog.Record
+	Msg string
 }
 
-// sink is a slog.Handler that keeps records for inspection.
-type sink struct {
-	mu   sync.Mutex
-	recs []record
-}
-
-func (s *sink) Enabled(context.Context, slog.Level) bool { return true }
-func (s *sink) WithAttrs([]slog.Attr) slog.Handler       { return s }
-func (s *sink) WithGroup(string) slog.Handler            { return s }
-
-func (s *sink) Handle(ctx context.Context, r slog.Record) error {
-	rec := record{Level: r.Level, Msg: r.Message, Attrs: map[string]slog.Value{}}
-	if span, ok := tracer.SpanFromContext(ctx); ok {
-		rec.SpanID = span.Context().SpanID()
-		rec.TraceID = span.Context().TraceID()
+// find returns the records of logs whose grpc.method is method.
+func find(logs *testlog.Records, method string) []record {
+	var out []record
+	for _, l := range logs.Lines() {
+		if v, ok := l.Attrs["grpc.method"]; !ok || v.String() != method {
+			continue
+		}
+		flat := make(map[string]slog.Value, len(l.Attrs))
+		for k, v := range l.Attrs {
+			flatten(flat, "", slog.Attr{Key: k, Value: v})
+		}
+		l.Attrs = flat
+		out = append(out, record{Record: l, Msg: l.Message})
 	}
-	r.Attrs(func(a slog.Attr) bool {
-		flatten(rec.Attrs, "", a)
-		return true
-	})
-	s.mu.Lock()
-	s.recs = append(s.recs, rec)
-	s.mu.Unlock()
-	return nil
+	return out
 }
 
 func flatten(m map[string]slog.Value, prefix string, a slog.Attr) {
@@ -201,19 +189,6 @@ func flatten(m map[string]slog.Value, prefix string, a slog.Attr) {
 		return
 	}
 	m[key] = v
-}
-
-// find returns the records whose grpc.method is method.
-func (s *sink) find(method string) []record {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []record
-	for _, r := range s.recs {
-		if v, ok := r.Attrs["grpc.method"]; ok && v.String() == method {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // spansOf waits until n finished spans named op with resource exist, and

@@ -219,7 +219,7 @@ func TestUnaryServer(t *testing.T) {
 			}
 
 			// One access-log line, joined to the span, at the level of the outcome.
-			recs := e.logs.find(method)
+			recs := find(e.logs, method)
 			if len(recs) != 1 {
 				t.Fatalf("want 1 access-log line, got %d", len(recs))
 			}
@@ -282,7 +282,7 @@ func TestPanicStackAndLog(t *testing.T) {
 
 func logAttr(t *testing.T, e *env, method, key string) string {
 	t.Helper()
-	recs := e.logs.find(method)
+	recs := find(e.logs, method)
 	if len(recs) != 1 {
 		t.Fatalf("want 1 log line for %s, got %d", method, len(recs))
 	}
@@ -301,7 +301,7 @@ func TestHealthIsUntraced(t *testing.T) {
 			t.Errorf("health check made a %s span", s.OperationName())
 		}
 	}
-	if recs := e.logs.find(healthpb.Health_Check_FullMethodName); len(recs) != 0 {
+	if recs := find(e.logs, healthpb.Health_Check_FullMethodName); len(recs) != 0 {
 		t.Errorf("health check wrote %d log lines", len(recs))
 	}
 }
@@ -321,10 +321,10 @@ func TestWithUntracedMethods(t *testing.T) {
 	if err := e.call(context.Background(), "QuietPanics"); status.Code(err) != codes.Internal {
 		t.Fatalf("QuietPanics: %v", err)
 	}
-	if n := len(e.logs.find(e.method("Quiet"))); n != 0 {
+	if n := len(find(e.logs, e.method("Quiet"))); n != 0 {
 		t.Errorf("untraced method logged %d lines", n)
 	}
-	recs := e.logs.find(e.method("QuietPanics"))
+	recs := find(e.logs, e.method("QuietPanics"))
 	if len(recs) != 1 || recs[0].Level != slog.LevelError {
 		t.Errorf("panic in untraced method: %+v", recs)
 	}
@@ -381,7 +381,7 @@ func TestServerStream(t *testing.T) {
 			if isSpanError(srv) != tc.spanError {
 				t.Errorf("span error = %v, want %v", isSpanError(srv), tc.spanError)
 			}
-			recs := e.logs.find(method)
+			recs := find(e.logs, method)
 			if len(recs) != 1 || recs[0].Level != tc.level || recs[0].SpanID != srv.SpanID() {
 				t.Errorf("log lines = %+v, want one at %v joined to span %d", recs, tc.level, srv.SpanID())
 			}
