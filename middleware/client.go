@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
 	"syscall"
 	"time"
 
@@ -46,24 +45,31 @@ func NewClient(opts ...ClientOption) *http.Client {
 //     sig, otp, ...) and by dd-trace-go's obfuscator
 //     (DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP). Its
 //     resource is "METHOD route" when the request's context carries a route
-//     ([WithRoute]), else contrib's "http.request";
-//   - a failed round trip (no response at all) returns an *errors.Error whose
-//     operation names the call, "GET payments.internal/charges/{id}" (method,
-//     host, route or path, never the query string), with the duration as an
-//     attribute, the transport's error as cause and a Kind: a refused or reset
-//     connection, a DNS failure or a connection closed early is Unavailable,
-//     a timeout or the context's deadline DeadlineExceeded, the caller's own
-//     cancel Canceled. The span records it by the Kind table: Canceled is not
-//     a span error.
+//     ([WithRoute]), else "METHOD host" ("GET payments.internal"); its name
+//     is contrib's "http.request";
+//   - a failed round trip (no response at all) returns an *errors.Error with
+//     the transport's error as cause, the duration as an attribute and a
+//     Kind: a refused or reset connection, a DNS failure or a connection
+//     closed early is Unavailable, a timeout or the context's deadline
+//     DeadlineExceeded, the caller's own cancel Canceled. It has no
+//     operation: http.Client.Do's *url.Error around it names the call
+//     already. The span records it by the Kind table (Canceled is not a span
+//     error) under the operation "GET payments.internal/charges/{id}"
+//     (method, host, route or path, never the query string).
 //
 // A response is a response, whatever its status: per the RoundTripper
 // contract a 404 or a 503 comes back with a nil error. Whether a 404 from a
 // dependency is a failure is the caller's decision; [CheckResponse] turns a
 // status into a classified error when it is.
 //
-// http.Client.Do wraps these errors in *url.Error, whose text repeats the
-// full URL, query string included (where API keys often travel): send with
-// [Do] to get the error without that layer. When http.Client.Timeout fires,
+// http.Client.Do wraps these errors in *url.Error, so client.Do reads
+//
+//	Get "http://payments.internal/charges/42": dial tcp 10.0.0.5:443: connect: connection refused [duration=1.2ms]
+//
+// and errors.As finds both the *url.Error and the network error. That text
+// has the full URL, query string included (where API keys often travel):
+// send with [Do] to get the error named by the call's operation instead.
+// When http.Client.Timeout fires,
 // net/http replaces the error with its text: the Kind (DeadlineExceeded)
 // survives, errors.As does not, so prefer a context deadline per call.
 // Wrapping the result of Transport in Transport again does not trace twice.
@@ -146,15 +152,22 @@ func (c *classifier) RoundTrip(r *http.Request) (*http.Response, error) {
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close() // a response with an error is not the caller's
 	}
+	// No operation of its own: http.Client.Do wraps what a RoundTripper
+	// returns in *url.Error, whose text already says the method and URL
+	// (Get "http://…": …), so the call is named once. Do, which removes
+	// that layer, names it instead.
 	err = errors.E(
-		errors.Op(clientOp(r)),
 		//lint:ignore SA1019 callers may still cancel through the deprecated field
 		transportKind(ctx, r.Cancel, err),
 		err,
 		slog.Duration(outcome.AttrDuration, time.Since(start)),
 	)
-	span, _ := tracer.SpanFromContext(ctx)
-	ddx.RecordError(span, err)
+	if span, ok := tracer.SpanFromContext(ctx); ok {
+		// The span's error.message names the call by its route, as Do's
+		// error does: Error Tracking groups by it, and the raw URL of the
+		// span's http.url has ids in it.
+		ddx.RecordError(span, errors.E(errors.Op(clientOp(r)), err))
+	}
 	return nil, err
 }
 
@@ -219,21 +232,23 @@ func transportKind(ctx context.Context, cancel <-chan struct{}, err error) error
 	return errors.Internal
 }
 
-// Do sends req with c, like c.Do, but returns a failure without net/http's
-// *url.Error layer, whose text repeats the request's URL with its query
-// string:
+// Do sends req with c, like c.Do, but returns a failure named by the
+// call's operation (method, host, route or path) instead of net/http's
+// *url.Error, whose text has the request's URL with its query string:
 //
 //	GET payments.internal/charges/{id}: dial tcp 10.0.0.5:443: connect: connection refused [duration=1.2ms]
 //
 // rather than
 //
-//	Get "http://payments.internal/charges/42?api_key=...": GET payments.internal/charges/{id}: dial tcp ...
+//	Get "http://payments.internal/charges/42?api_key=...": dial tcp ...
 //
-// Through [Transport] the error is Transport's *errors.Error. Otherwise (a
-// client without Transport, a redirect refused by CheckRedirect, Timeout's
-// flattened error) it is an *errors.Error with the same operation and a
-// Kind classified the same way, wrapping net/http's cause. As with c.Do, a
-// non-nil response comes with an error only when CheckRedirect failed.
+// The error is an *errors.Error with that operation around net/http's
+// cause: through [Transport], Transport's error (its Kind and stack);
+// otherwise (a client without Transport, a redirect refused by
+// CheckRedirect, Timeout's flattened error) the cause classified the same
+// way. errors.As still finds the network error, not the *url.Error. As with
+// c.Do, a non-nil response comes with an error only when CheckRedirect
+// failed.
 func Do(c *http.Client, req *http.Request) (*http.Response, error) {
 	if c == nil {
 		c = http.DefaultClient
@@ -246,16 +261,13 @@ func Do(c *http.Client, req *http.Request) (*http.Response, error) {
 	if !ok || ue.Err == nil || req == nil {
 		return resp, err
 	}
+	op := errors.Op(clientOp(req))
 	if _, ok := errors.AsType[*errors.Error](ue.Err); ok {
-		return resp, ue.Err
+		// Transport's error: classified, with its stack; it only lacks
+		// the name of the call, which *url.Error carried.
+		return resp, errors.E(op, ue.Err)
 	}
-	op := clientOp(req)
-	kind := transportKind(req.Context(), nil, ue.Err)
-	if strings.HasPrefix(ue.Err.Error(), op+": ") {
-		// Timeout's flattened text already starts with our operation.
-		return resp, errors.E(kind, ue.Err)
-	}
-	return resp, errors.E(errors.Op(op), kind, ue.Err)
+	return resp, errors.E(op, transportKind(req.Context(), nil, ue.Err), ue.Err)
 }
 
 // CheckResponse returns nil for a response with a status below 400, and
@@ -322,29 +334,32 @@ func routeFrom(ctx context.Context) string {
 }
 
 // clientResource is the resource of a client span: "GET /charges/{id}" with
-// a route, contrib's "http.request" without (a raw path would make one
-// resource per id).
+// a route, "GET payments.internal" without, the method and the host the
+// call goes to (a raw path would make one resource per id). The span's name
+// stays contrib's "http.request", as for every dd-trace-go HTTP client.
 func clientResource(r *http.Request) string {
 	if route := routeFrom(r.Context()); route != "" {
 		return clientMethod(r) + " " + route
 	}
-	return "http.request"
+	return clientMethod(r) + " " + clientHost(r)
 }
 
 // clientOp is the operation of a client error: method, host, and the route
 // or else the path; never the query string or user info.
 func clientOp(r *http.Request) string {
-	host := r.Host
 	path := routeFrom(r.Context())
-	if u := r.URL; u != nil {
-		if u.Host != "" {
-			host = u.Host
-		}
-		if path == "" {
-			path = u.Path
-		}
+	if path == "" && r.URL != nil {
+		path = r.URL.Path
 	}
-	return clientMethod(r) + " " + host + path
+	return clientMethod(r) + " " + clientHost(r) + path
+}
+
+// clientHost is the host (and port) a request goes to, never its user info.
+func clientHost(r *http.Request) string {
+	if u := r.URL; u != nil && u.Host != "" {
+		return u.Host
+	}
+	return r.Host
 }
 
 func clientMethod(r *http.Request) string {

@@ -68,7 +68,7 @@ func TestClientAndJobsRealTracer(t *testing.T) {
 	if !ok {
 		t.Fatal("no client span named by its route")
 	}
-	failed, ok := testagent.Find(spans, func(s testagent.Span) bool { return s.Name == "http.request" && s.Resource == "http.request" })
+	failed, ok := testagent.Find(spans, func(s testagent.Span) bool { return s.Name == "http.request" && s.Resource == "POST "+down })
 	if !ok {
 		t.Fatal("no client span for the down dependency")
 	}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -158,18 +159,26 @@ func TestTransportFailureKinds(t *testing.T) {
 			}
 			u := req.URL
 			wantOp := "POST " + u.Host + u.Path
+			// client.Do's *url.Error names the call; the transport's error
+			// under it does not name it again.
+			if _, ok := errors.AsType[*url.Error](err); !ok {
+				t.Errorf("%T is no *url.Error", err)
+			}
+			if n := strings.Count(err.Error(), u.Path); n != 1 {
+				t.Errorf("error names the path %d times, want once: %q", n, err)
+			}
 			text := err.Error()
 			if e, ok := errors.AsType[*errors.Error](err); ok {
-				if string(e.Op) != wantOp {
-					t.Errorf("Op = %q, want %q", e.Op, wantOp)
+				if e.Op != "" {
+					t.Errorf("Op = %q, want none", e.Op)
 				}
 				text = e.Error()
 			} else if tc.timeout == 0 {
 				// Only http.Client.Timeout flattens the chain into text.
 				t.Fatalf("%T has no *errors.Error", err)
 			}
-			if !strings.Contains(text, wantOp+": ") || !strings.Contains(text, "duration=") {
-				t.Errorf("error %q lacks the operation or the duration", text)
+			if !strings.Contains(text, "duration=") {
+				t.Errorf("error %q lacks the duration", text)
 			}
 			if tc.timeout == 0 && strings.Contains(text, "s3cret") {
 				t.Errorf("the query string reached the error: %q", text)
@@ -181,6 +190,12 @@ func TestTransportFailureKinds(t *testing.T) {
 			}
 			if got := spanTag(span, "error.kind"); got != tc.kind.String() {
 				t.Errorf("span error.kind = %q", got)
+			}
+			if got := spanTag(span, ext.ErrorMsg); tc.spanError && !strings.HasPrefix(got, wantOp+": ") {
+				t.Errorf("span error.message %q does not name the call %q", got, wantOp)
+			}
+			if got, want := spanTag(span, ext.ResourceName), "POST "+u.Host; got != want {
+				t.Errorf("span resource %q, want %q", got, want)
 			}
 			if tc.spanError && !strings.Contains(spanTag(span, ext.ErrorStack), "middleware_test.TestTransportFailureKinds") {
 				t.Errorf("error.stack does not show the caller:\n%s", spanTag(span, ext.ErrorStack))
@@ -488,5 +503,36 @@ func TestTransportLegacyCancel(t *testing.T) {
 	_, err := rt.RoundTrip(req)
 	if errors.KindOf(err) != errors.Canceled {
 		t.Errorf("KindOf(%v) = %v, want Canceled", err, errors.KindOf(err))
+	}
+}
+
+// TestClientDoNamesTheCallOnce is the course's call: client.Do on a ddx
+// client, the error wrapped by the caller. The URL is said once, by
+// net/http's *url.Error, and errors.As still finds it and the network error.
+func TestClientDoNamesTheCallOnce(t *testing.T) {
+	t.Parallel()
+	down := closedAddr(t)
+	client := middleware.NewClient()
+	t.Cleanup(client.CloseIdleConnections)
+	req, _ := http.NewRequest(http.MethodGet, "http://"+down+"/prices", nil)
+	resp, err := client.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("no error")
+	}
+	err = errors.E(errors.Op("fetch prices"), err)
+
+	want := `fetch prices: Get "http://` + down + `/prices": dial tcp ` + down + ": connect: connection refused [duration="
+	if !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error\n%q, want it to start with\n%q", err, want)
+	}
+	if _, ok := errors.AsType[*url.Error](err); !ok {
+		t.Error("errors.As finds no *url.Error")
+	}
+	if _, ok := errors.AsType[*net.OpError](err); !ok {
+		t.Error("errors.As finds no *net.OpError")
+	}
+	if errors.KindOf(err) != errors.Unavailable {
+		t.Errorf("KindOf = %v, want Unavailable", errors.KindOf(err))
 	}
 }

@@ -60,16 +60,21 @@
 //
 // [NewClient] and [Transport] give calls to other services a client span
 // (dd-trace-go's contrib/net/http, so the trace continues there) and make
-// their failures concrete: a call that gets no answer returns an error such
-// as
+// their failures concrete: a call that gets no answer returns, from
+// client.Do, an error such as
 //
-//	GET payments.internal/charges/{id}: dial tcp 10.0.0.5:443: connect: connection refused
+//	Get "http://payments.internal/charges/42": dial tcp 10.0.0.5:443: connect: connection refused [duration=1.2ms]
 //
 // with a Kind (refused, reset or DNS failure: Unavailable; timeout:
-// DeadlineExceeded; the caller's own cancel: Canceled). [Do] is c.Do without
-// net/http's *url.Error, which would repeat the URL and its query string.
-// [WithRoute] names the span by route ("GET /charges/{id}") instead of the
-// raw path. An answer is never an error by itself: [CheckResponse] turns a
+// DeadlineExceeded; the caller's own cancel: Canceled). [Do] names the call
+// by its operation instead of net/http's *url.Error, whose text has the URL
+// and its query string:
+//
+//	GET payments.internal/charges/{id}: dial tcp 10.0.0.5:443: connect: connection refused [duration=1.2ms]
+//
+// A client span's resource is the method and host ("GET
+// payments.internal"); [WithRoute] names it by route ("GET /charges/{id}")
+// instead. An answer is never an error by itself: [CheckResponse] turns a
 // 4xx or 5xx into a classified error when the caller decides it is one —
 // a 404 from a dependency may well be what the caller expected.
 //
