@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
-	slogmulti "github.com/samber/slog-multi"
 
 	"github.com/ddx-go/ddx/internal/jsonbuf"
 	"github.com/ddx-go/ddx/internal/redact"
@@ -115,7 +114,7 @@ type HandlerOptions struct {
 // Error or MarshalJSON method is reported in place of the value.
 func NewHandler(w io.Writer, opts *HandlerOptions) slog.Handler {
 	o := handlerOptions(opts)
-	return slogmulti.Pipe(redactMiddleware(redact.New(o.RedactKeys...))).Handler(newJSONHandler(w, &o))
+	return newHandler(w, &o, false)
 }
 
 // handlerOptions copies opts, with the unified service tags that it leaves
@@ -136,54 +135,73 @@ func handlerOptions(opts *HandlerOptions) HandlerOptions {
 	return o
 }
 
-// jsonHandler is the core of NewHandler; redaction happens before it.
-type jsonHandler struct {
+// handler is the one core of NewHandler (JSON, for Datadog) and of the
+// text handler Start installs for a person at a terminal, in the way
+// log/slog builds its JSON and text handlers on one commonHandler: the
+// options, the lock, the groups, redaction and the pre-formatted
+// attributes are shared; only the encoding differs (handler_json.go,
+// handler_text.go). Redaction happens while attributes are encoded, so
+// a record costs one pass over its attributes.
+type handler struct {
 	w         io.Writer
 	mu        *sync.Mutex
 	level     slog.Leveler
 	addSource bool
 	replace   func([]string, slog.Attr) slog.Attr
 	trace128  bool
+	secrets   *redact.Matcher
+	text      bool // key=value lines for people instead of JSON
 
-	// root holds pre-formatted root-level attributes without a leading
-	// comma: dd.service/env/version, WithAttrs attributes given before any
-	// WithGroup, and the error object claimed by a WithAttrs error.
-	root    []byte
-	rootErr bool // root has claimed the "error" key
+	groups   []string // every group in effect, for ReplaceAttr
+	secret   bool     // a group in effect is named like a secret: redact every value
+	errTaken bool     // WithAttrs claimed the root error
 
-	// nested holds WithAttrs attributes given inside groups, with nOpen
-	// groups left open.
-	nested []byte
-	nOpen  int
+	// root holds pre-formatted attributes. JSON: the root-level ones
+	// without a leading comma (dd.service/env/version, WithAttrs
+	// attributes given before any WithGroup, the error object claimed by
+	// a WithAttrs error). Text: every WithAttrs pair, each with a leading
+	// space.
+	root []byte
 
-	// pending opens the groups named by WithGroup after the last WithAttrs
-	// that wrote something. It is written only when the record has an
-	// attribute, so that empty groups never appear.
+	// JSON only. nested holds WithAttrs attributes given inside groups,
+	// with nOpen groups left open. pending opens the groups named by
+	// WithGroup after the last WithAttrs that wrote something; it is
+	// written only when the record has an attribute, so that empty groups
+	// never appear.
+	nested   []byte
+	nOpen    int
 	pending  []byte
 	nPending int
 
-	groups []string // every group in effect, for ReplaceAttr
+	// Text only: "G.H." for the groups in effect, and the stack of an
+	// error claimed by WithAttrs, written on the lines after the record.
+	prefix string
+	stack  string
 }
 
-var _ slog.Handler = (*jsonHandler)(nil)
+var _ slog.Handler = (*handler)(nil)
 
-func newJSONHandler(w io.Writer, o *HandlerOptions) *jsonHandler {
-	h := &jsonHandler{
+func newHandler(w io.Writer, o *HandlerOptions, text bool) *handler {
+	h := &handler{
 		w:         w,
 		mu:        new(sync.Mutex),
 		level:     o.Level,
 		addSource: o.AddSource,
 		replace:   o.ReplaceAttr,
 		trace128:  trace128FromEnv(),
+		secrets:   redact.New(o.RedactKeys...),
+		text:      text,
 	}
 	if h.level == nil {
 		h.level = slog.LevelInfo
 	}
-	for _, kv := range [...][2]string{{keyService, o.Service}, {keyEnv, o.Env}, {keyVersion, o.Version}} {
-		if kv[1] != "" {
-			h.root = appendSep(h.root)
-			h.root = jsonbuf.AppendKey(h.root, kv[0])
-			h.root = jsonbuf.AppendString(h.root, kv[1])
+	if !text { // a terminal's lines leave out what never changes there
+		for _, kv := range [...][2]string{{keyService, o.Service}, {keyEnv, o.Env}, {keyVersion, o.Version}} {
+			if kv[1] != "" {
+				h.root = appendSep(h.root)
+				h.root = jsonbuf.AppendKey(h.root, kv[0])
+				h.root = jsonbuf.AppendString(h.root, kv[1])
+			}
 		}
 	}
 	return h
@@ -201,11 +219,11 @@ func trace128FromEnv() bool {
 	return true
 }
 
-func (h *jsonHandler) Enabled(_ context.Context, l slog.Level) bool {
+func (h *handler) Enabled(_ context.Context, l slog.Level) bool {
 	return l >= h.level.Level()
 }
 
-func (h *jsonHandler) clone() *jsonHandler {
+func (h *handler) clone() *handler {
 	h2 := *h
 	h2.root = clip(h.root)
 	h2.nested = clip(h.nested)
@@ -218,156 +236,66 @@ func (h *jsonHandler) clone() *jsonHandler {
 // backing array they write to.
 func clip[S ~[]E, E any](s S) S { return s[:len(s):len(s)] }
 
-func (h *jsonHandler) WithGroup(name string) slog.Handler {
+func (h *handler) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h
 	}
 	h2 := h.clone()
-	if len(h.groups) == 0 {
-		name = unreserved(name) // a root group "dd" would read as dd.*
+	h2.secret = h.secret || h.secrets.Match(name)
+	if h.text {
+		h2.prefix = h.prefix + name + "."
+	} else {
+		if len(h.groups) == 0 {
+			name = unreserved(name) // a root group "dd" would read as dd.*
+		}
+		h2.pending = jsonbuf.AppendKey(h2.pending, name)
+		h2.pending = append(h2.pending, '{')
+		h2.nPending++
 	}
-	h2.pending = jsonbuf.AppendKey(h2.pending, name)
-	h2.pending = append(h2.pending, '{')
-	h2.nPending++
 	h2.groups = append(h2.groups, name)
 	return h2
 }
 
-func (h *jsonHandler) WithAttrs(as []slog.Attr) slog.Handler {
+func (h *handler) WithAttrs(as []slog.Attr) slog.Handler {
 	if len(as) == 0 {
 		return h
 	}
 	h2 := h.clone()
-	e := encoder{replace: h.replace, errTaken: h.rootErr}
-	if h.replace != nil {
-		e.groups = h2.groups
-	}
-	if len(h.groups) == 0 {
-		e.buf = h2.root
-		for _, a := range as {
-			e.attr(a, true)
-		}
-		h2.root, h2.rootErr = e.buf, e.errTaken
-		return h2
-	}
-	// Inside groups: the first error still goes to the root.
-	skip := -1
-	if !e.errTaken {
-		for i, a := range as {
-			if _, ok := errorOf(a.Value); ok {
-				e.buf = h2.root
-				e.attr(a, true)
-				skip = i
-				h2.root, h2.rootErr = e.buf, e.errTaken
-				break
-			}
-		}
-	}
-	e.buf = h2.nested
-	if len(h2.pending) > 0 {
-		e.buf = appendSep(e.buf)
-		e.buf = append(e.buf, h2.pending...)
-	}
-	mark := len(e.buf)
-	for i, a := range as {
-		if i != skip {
-			e.attr(a, false)
-		}
-	}
-	if len(e.buf) > mark {
-		h2.nested = e.buf
-		h2.nOpen += h2.nPending
-		h2.pending, h2.nPending = nil, 0
+	if h.text {
+		h2.withAttrsText(as)
+	} else {
+		h2.withAttrsJSON(as)
 	}
 	return h2
 }
 
-func (h *jsonHandler) Handle(ctx context.Context, r slog.Record) error {
+func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	bp := jsonbuf.Get()
-	e := encoder{replace: h.replace, buf: append(*bp, '{'), errTaken: h.rootErr}
-	if h.replace != nil {
-		e.groups = clip(h.groups)
-		e.builtinsReplaced(r, h.addSource)
+	if h.text {
+		*bp = h.appendText(*bp, ctx, r)
 	} else {
-		if !r.Time.IsZero() {
-			e.buf = append(e.buf, `"`+keyTime+`":`...)
-			e.buf = jsonbuf.AppendTime(e.buf, r.Time)
-			e.buf = append(e.buf, ',')
-		}
-		e.buf = append(e.buf, `"`+keyLevel+`":`...)
-		e.buf = appendLevel(e.buf, r.Level)
-		e.buf = append(e.buf, `,"`+keyMessage+`":`...)
-		e.buf = jsonbuf.AppendString(e.buf, r.Message)
-		if h.addSource {
-			e.attr(slog.Any(keySource, r.Source()), false)
-		}
+		*bp = h.appendJSON(*bp, ctx, r)
 	}
-	e.buf = h.appendTrace(e.buf, ctx)
-	if len(h.root) > 0 {
-		e.buf = appendSep(e.buf)
-		e.buf = append(e.buf, h.root...)
-	}
-	grouped := len(h.nested) > 0 || len(h.pending) > 0
-	if len(h.nested) > 0 {
-		e.buf = appendSep(e.buf)
-		e.buf = append(e.buf, h.nested...)
-	}
-	closing, rootErr := h.nOpen, -1
-	if r.NumAttrs() > 0 {
-		mark := len(e.buf)
-		if len(h.pending) > 0 {
-			e.buf = appendSep(e.buf)
-			e.buf = append(e.buf, h.pending...)
-		}
-		wrote, i := false, 0
-		r.Attrs(func(a slog.Attr) bool {
-			if grouped && rootErr < 0 && !e.errTaken {
-				// The record's first error goes to the root, after
-				// the groups close.
-				if _, ok := errorOf(a.Value); ok {
-					rootErr = i
-					i++
-					return true
-				}
-			}
-			if e.attr(a, !grouped) {
-				wrote = true
-			}
-			i++
-			return true
-		})
-		if wrote {
-			closing += h.nPending
-		} else {
-			e.buf = e.buf[:mark]
-		}
-	}
-	for range closing {
-		e.buf = append(e.buf, '}')
-	}
-	if rootErr >= 0 {
-		i := 0
-		r.Attrs(func(a slog.Attr) bool {
-			if i == rootErr {
-				e.attr(a, true)
-				return false
-			}
-			i++
-			return true
-		})
-	}
-	e.buf = append(e.buf, '}', '\n')
-
 	h.mu.Lock()
-	_, err := h.w.Write(e.buf)
+	_, err := h.w.Write(*bp)
 	h.mu.Unlock()
-	*bp = e.buf
 	jsonbuf.Free(bp)
 	return err
 }
 
-// appendTrace appends dd.trace_id and dd.span_id when ctx carries a span.
-func (h *jsonHandler) appendTrace(b []byte, ctx context.Context) []byte {
+// attrState starts the attribute state of one record or WithAttrs call.
+func (h *handler) attrState() attrState {
+	s := attrState{replace: h.replace, secrets: h.secrets, secret: h.secret, errTaken: h.errTaken}
+	if h.replace != nil {
+		s.groups = clip(h.groups)
+	}
+	return s
+}
+
+// appendTraceID appends dd.trace_id and dd.span_id when ctx carries a
+// span: the trace id is the 128-bit id in hex, or its low 64 bits in
+// decimal when 128-bit logging is off.
+func (h *handler) appendTraceID(b []byte, ctx context.Context) []byte {
 	span, ok := tracer.SpanFromContext(ctx) // nil-safe
 	if !ok {
 		return b
@@ -377,52 +305,24 @@ func (h *jsonHandler) appendTrace(b []byte, ctx context.Context) []byte {
 	if id == ([16]byte{}) {
 		return b
 	}
-	b = append(b, `,"`+keyTraceID+`":"`...)
+	if h.text {
+		b = append(b, " "+keyTraceID+"="...)
+	} else {
+		b = append(b, `,"`+keyTraceID+`":"`...)
+	}
 	if h.trace128 {
 		b = jsonbuf.AppendHex(b, id[:])
 	} else {
 		b = strconv.AppendUint(b, sc.TraceIDLower(), 10)
 	}
-	b = append(b, `","`+keySpanID+`":"`...)
+	if h.text {
+		b = append(b, " "+keySpanID+"="...)
+	} else {
+		b = append(b, `","`+keySpanID+`":"`...)
+	}
 	b = strconv.AppendUint(b, sc.SpanID(), 10)
-	return append(b, '"')
-}
-
-// builtinsReplaced writes the built-in attributes through ReplaceAttr.
-func (e *encoder) builtinsReplaced(r slog.Record, addSource bool) {
-	groups := e.groups
-	e.groups = nil // built-ins are not in a group
-	if !r.Time.IsZero() {
-		e.builtin(slog.Time(slog.TimeKey, r.Time.Round(0)), slog.TimeKey, keyTime)
+	if !h.text {
+		b = append(b, '"')
 	}
-	e.builtin(slog.Any(slog.LevelKey, r.Level), slog.LevelKey, keyLevel)
-	e.builtin(slog.String(slog.MessageKey, r.Message), slog.MessageKey, keyMessage)
-	if addSource {
-		e.builtin(slog.Any(slog.SourceKey, r.Source()), slog.SourceKey, keySource)
-	}
-	e.groups = groups
-}
-
-func (e *encoder) builtin(a slog.Attr, slogKey, ddKey string) {
-	a = e.replace(nil, a)
-	if a.Key == slogKey {
-		a.Key = ddKey
-	}
-	v := a.Value.Resolve()
-	switch {
-	case a.Key == ddKey && slogKey == slog.TimeKey && v.Kind() == slog.KindTime:
-		e.buf = appendSep(e.buf)
-		e.buf = jsonbuf.AppendKey(e.buf, a.Key)
-		e.buf = jsonbuf.AppendTime(e.buf, v.Time())
-	case v.Kind() == slog.KindAny && isLevel(v.Any()):
-		e.buf = appendSep(e.buf)
-		e.buf = jsonbuf.AppendKey(e.buf, a.Key)
-		e.buf = appendLevel(e.buf, v.Any().(slog.Level))
-	default:
-		// ReplaceAttr has had its say: do not call it a second time.
-		replace := e.replace
-		e.replace = nil
-		e.attr(slog.Attr{Key: a.Key, Value: v}, false)
-		e.replace = replace
-	}
+	return b
 }

@@ -7,17 +7,11 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
-	slogmulti "github.com/samber/slog-multi"
-
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/jsonbuf"
-	"github.com/ddx-go/ddx/internal/redact"
 )
 
 // newTextHandler returns the handler Start installs when a person reads the
@@ -35,70 +29,25 @@ func newTextHandler(w io.Writer, opts *HandlerOptions) slog.Handler {
 	if opts != nil {
 		o = *opts
 	}
-	h := &textHandler{
-		w:         w,
-		mu:        new(sync.Mutex),
-		level:     o.Level,
-		addSource: o.AddSource,
-		replace:   o.ReplaceAttr,
-		trace128:  trace128FromEnv(),
-	}
-	if h.level == nil {
-		h.level = slog.LevelInfo
-	}
-	return slogmulti.Pipe(redactMiddleware(redact.New(o.RedactKeys...))).Handler(h)
+	return newHandler(w, &o, true)
 }
 
-type textHandler struct {
-	w         io.Writer
-	mu        *sync.Mutex
-	level     slog.Leveler
-	addSource bool
-	replace   func([]string, slog.Attr) slog.Attr
-	trace128  bool
-
-	pre     []byte   // pre-formatted WithAttrs pairs, each with a leading space
-	stack   string   // stack of an error claimed by WithAttrs
-	errSeen bool     // WithAttrs claimed the error.* fields
-	prefix  string   // "G.H." for the groups in effect
-	groups  []string // the same, for ReplaceAttr
-}
-
-var _ slog.Handler = (*textHandler)(nil)
-
-func (h *textHandler) Enabled(_ context.Context, l slog.Level) bool {
-	return l >= h.level.Level()
-}
-
-func (h *textHandler) WithGroup(name string) slog.Handler {
-	if name == "" {
-		return h
-	}
-	h2 := *h
-	h2.prefix = h.prefix + name + "."
-	h2.groups = append(clip(h.groups), name)
-	return &h2
-}
-
-func (h *textHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	if len(as) == 0 {
-		return h
-	}
-	h2 := *h
-	e := textEncoder{buf: clip(h.pre), replace: h.replace, groups: h.groups, prefix: h.prefix, errTaken: h.errSeen}
+// withAttrsText pre-formats WithAttrs pairs into h, a clone.
+func (h *handler) withAttrsText(as []slog.Attr) {
+	e := textEncoder{attrState: h.attrState(), buf: h.root, prefix: h.prefix}
 	for _, a := range as {
 		e.attr(a, true)
 	}
-	h2.pre, h2.errSeen = e.buf, e.errTaken
+	h.root, h.errTaken = e.buf, e.errTaken
 	if e.stack != "" {
-		h2.stack = e.stack
+		h.stack = e.stack
 	}
-	return &h2
 }
 
-func (h *textHandler) Handle(ctx context.Context, r slog.Record) error {
-	bp := jsonbuf.Get()
-	e := textEncoder{buf: *bp, replace: h.replace, groups: clip(h.groups), errTaken: h.errSeen, stack: h.stack}
+// appendText appends r as one line for a person, then the stack of its
+// error, if any, on indented lines.
+func (h *handler) appendText(buf []byte, ctx context.Context, r slog.Record) []byte {
+	e := textEncoder{attrState: h.attrState(), buf: buf, stack: h.stack}
 	if !r.Time.IsZero() {
 		e.buf = r.Time.AppendFormat(e.buf, "15:04:05.000")
 		e.buf = append(e.buf, ' ')
@@ -118,25 +67,13 @@ func (h *textHandler) Handle(ctx context.Context, r slog.Record) error {
 			e.buf = strconv.AppendInt(e.buf, int64(src.Line), 10)
 		}
 	}
-	e.buf = append(e.buf, h.pre...)
+	e.buf = append(e.buf, h.root...)
 	e.prefix = h.prefix
 	r.Attrs(func(a slog.Attr) bool {
 		e.attr(a, true)
 		return true
 	})
-	if span, ok := tracer.SpanFromContext(ctx); ok {
-		sc := span.Context()
-		if id := sc.TraceIDBytes(); id != ([16]byte{}) {
-			e.buf = append(e.buf, " "+keyTraceID+"="...)
-			if h.trace128 {
-				e.buf = jsonbuf.AppendHex(e.buf, id[:])
-			} else {
-				e.buf = strconv.AppendUint(e.buf, sc.TraceIDLower(), 10)
-			}
-			e.buf = append(e.buf, " "+keySpanID+"="...)
-			e.buf = strconv.AppendUint(e.buf, sc.SpanID(), 10)
-		}
-	}
+	e.buf = h.appendTraceID(e.buf, ctx)
 	e.buf = append(e.buf, '\n')
 	if e.stack != "" {
 		for line := range strings.Lines(e.stack) {
@@ -145,40 +82,25 @@ func (h *textHandler) Handle(ctx context.Context, r slog.Record) error {
 			e.buf = append(e.buf, '\n')
 		}
 	}
-	h.mu.Lock()
-	_, err := h.w.Write(e.buf)
-	h.mu.Unlock()
-	*bp = e.buf
-	jsonbuf.Free(bp)
-	return err
+	return e.buf
 }
 
 // textEncoder appends key=value pairs, each with a leading space.
 type textEncoder struct {
-	buf      []byte
-	replace  func([]string, slog.Attr) slog.Attr
-	groups   []string
-	prefix   string
-	errTaken bool
-	stack    string
-	depth    int
+	attrState
+	buf    []byte
+	prefix string
+	stack  string
 }
 
 func (e *textEncoder) attr(a slog.Attr, top bool) {
-	v := a.Value
-	_, isErr := errorOf(v)
-	if !isErr {
-		v = v.Resolve()
-	}
-	if e.replace != nil && v.Kind() != slog.KindGroup {
-		a = e.replace(e.groups, slog.Attr{Key: a.Key, Value: v})
-		v = a.Value
-		if _, isErr = errorOf(v); !isErr {
-			v = v.Resolve()
-		}
-	}
-	if isErr {
-		err, _ := errorOf(v)
+	a, err := e.prepare(a, true)
+	e.write(a, err, top)
+}
+
+// write appends a prepared attribute; err is the error it holds, if any.
+func (e *textEncoder) write(a slog.Attr, err error, top bool) {
+	if err != nil {
 		if top && !e.errTaken {
 			e.errTaken = true
 			e.errorFields(err)
@@ -187,6 +109,7 @@ func (e *textEncoder) attr(a slog.Attr, top bool) {
 		e.pair(a.Key, slog.StringValue(errorText(err)))
 		return
 	}
+	v := a.Value
 	switch v.Kind() {
 	case slog.KindGroup:
 		e.group(a.Key, v.Group(), top)
@@ -233,7 +156,9 @@ func (e *textEncoder) group(key string, as []slog.Attr, top bool) {
 
 // errorFields writes the error's log value (kind, message, attributes) as
 // error.* pairs at the root, whatever the groups in effect, and keeps the
-// stack for the lines after the record.
+// stack for the lines after the record when the kind is unexpected: a
+// person reading a 404 wants to know what was not found, not where; the
+// JSON for Datadog keeps every stack.
 func (e *textEncoder) errorFields(err error) {
 	prefix, groups := e.prefix, e.groups
 	e.prefix, e.groups = keyError+".", nil
@@ -243,20 +168,25 @@ func (e *textEncoder) errorFields(err error) {
 		}
 		e.prefix, e.groups = prefix, groups
 	}()
-	_, v, _ := errorLogValue(err)
+	v, _ := errorLogValue(err)
 	if v.Kind() != slog.KindGroup {
 		e.pair("message", slog.StringValue(errorText(err)))
 		return
 	}
 	for _, a := range v.Group() {
-		switch a.Key {
-		case errors.KeyStack:
-			e.stack = a.Value.String()
-			continue
-		case errors.KeyFingerprint:
-			continue // the code again: Datadog's, not a reader's
+		switch f := errorField(a.Key); f {
+		case fieldStack:
+			if !errors.KindOf(err).Expected() {
+				e.stack = a.Value.String()
+			}
+		case fieldFingerprint:
+			// the code again: Datadog's, not a reader's
+		case 0:
+			e.attr(a, false)
+		default: // the error's own fields are not redacted
+			a, err := e.prepare(a, false)
+			e.write(a, err, false)
 		}
-		e.attr(a, false)
 	}
 }
 

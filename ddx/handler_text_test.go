@@ -64,23 +64,44 @@ func TestTextHandler(t *testing.T) {
 	}
 }
 
+// TestTextHandlerErrorStack: on a terminal the stack follows the line for
+// unexpected kinds only; a 404 says what was not found, not where.
 func TestTextHandlerErrorStack(t *testing.T) {
 	t.Parallel()
-	var buf bytes.Buffer
-	err := errors.E(errors.Op("orders.Get"), errors.NotFound, "order 42", slog.Int("order_id", 42))
-	slog.New(newTextHandler(&buf, &HandlerOptions{AddSource: true})).With("err", err).Warn("lookup")
-	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
-	if !strings.Contains(lines[0], " WARN  lookup source=") ||
-		!strings.HasSuffix(lines[0], ` error.kind=NotFound error.message="orders.Get: order 42" error.order_id=42`) {
-		t.Errorf("first line %q", lines[0])
+	tests := []struct {
+		kind      errors.Kind
+		wantStack bool
+	}{
+		{errors.NotFound, false},
+		{errors.Invalid, false},
+		{errors.Unavailable, true},
+		{errors.Internal, true},
 	}
-	if len(lines) < 3 || !strings.Contains(lines[1], "TestTextHandlerErrorStack") {
-		t.Fatalf("stack lines missing:\n%s", buf.String())
-	}
-	for _, l := range lines[1:] {
-		if !strings.HasPrefix(l, "    ") {
-			t.Errorf("stack line not indented: %q", l)
-		}
+	for _, tt := range tests {
+		t.Run(tt.kind.String(), func(t *testing.T) {
+			var buf bytes.Buffer
+			err := errors.E(errors.Op("orders.Get"), tt.kind, "order 42", slog.Int("order_id", 42))
+			slog.New(newTextHandler(&buf, &HandlerOptions{AddSource: true})).With("err", err).Warn("lookup")
+			lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+			want := " error.kind=" + tt.kind.String() + ` error.message="orders.Get: order 42" error.order_id=42`
+			if !strings.Contains(lines[0], " WARN  lookup source=") || !strings.HasSuffix(lines[0], want) {
+				t.Errorf("first line %q", lines[0])
+			}
+			if !tt.wantStack {
+				if len(lines) != 1 {
+					t.Errorf("stack of an expected kind printed:\n%s", buf.String())
+				}
+				return
+			}
+			if len(lines) < 3 || !strings.Contains(lines[1], "TestTextHandlerErrorStack") {
+				t.Fatalf("stack lines missing:\n%s", buf.String())
+			}
+			for _, l := range lines[1:] {
+				if !strings.HasPrefix(l, "    ") {
+					t.Errorf("stack line not indented: %q", l)
+				}
+			}
+		})
 	}
 }
 

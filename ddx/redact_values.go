@@ -27,11 +27,11 @@ import (
 // valueNeeds reports whether x holds a secret somewhere. It does not
 // allocate for values that are not maps, structs, pointers, slices or
 // arrays.
-func (h *redactHandler) valueNeeds(x any) bool {
+func valueNeeds(m *redact.Matcher, x any) bool {
 	if x == nil {
 		return false
 	}
-	w := valueWalker{m: h.m}
+	w := valueWalker{m: m}
 	return w.needsAny(x, 0)
 }
 
@@ -77,20 +77,17 @@ func (w *valueWalker) needsAny(x any, depth int) bool {
 	return false
 }
 
-// redactValue returns x with its secrets redacted, as plain maps and slices,
-// or x itself when it holds none. Should reflection meet a value it cannot
-// copy, the whole value is redacted: nothing is written that might hold a
-// secret.
-func (h *redactHandler) redactValue(x any) (out any) {
-	if !h.valueNeeds(x) {
-		return x
-	}
+// redactValue returns a copy of x, which holds a secret (valueNeeds), as
+// plain maps and slices with the secrets redacted. Should reflection meet a
+// value it cannot copy, the whole value is redacted: nothing is written
+// that might hold a secret.
+func redactValue(m *redact.Matcher, x any) (out any) {
 	defer func() {
 		if recover() != nil {
 			out = redact.Value
 		}
 	}()
-	w := valueWalker{m: h.m}
+	w := valueWalker{m: m}
 	return w.copy(reflect.ValueOf(x), 0)
 }
 

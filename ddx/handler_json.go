@@ -1,11 +1,11 @@
 package ddx
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"reflect"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ddx-go/ddx/errors"
@@ -19,11 +19,165 @@ const maxDepth = 32
 // encoder appends one record's attributes as JSON. It lives on the stack
 // of Handle or WithAttrs.
 type encoder struct {
-	buf      []byte
-	replace  func([]string, slog.Attr) slog.Attr
-	groups   []string // only maintained when replace != nil
-	errTaken bool     // the root "error" key has been written
-	depth    int
+	attrState
+	buf []byte
+}
+
+// withAttrsJSON pre-formats WithAttrs attributes into h, a clone.
+func (h *handler) withAttrsJSON(as []slog.Attr) {
+	e := encoder{attrState: h.attrState()}
+	if len(h.groups) == 0 {
+		e.buf = h.root
+		for _, a := range as {
+			e.attr(a, true)
+		}
+		h.root, h.errTaken = e.buf, e.errTaken
+		return
+	}
+	// Inside groups: the first error still goes to the root.
+	skip := -1
+	if !e.errTaken {
+		for i, a := range as {
+			if e.claimsError(a) {
+				e.buf = h.root
+				e.attr(a, true)
+				skip = i
+				h.root, h.errTaken = e.buf, e.errTaken
+				break
+			}
+		}
+	}
+	e.buf = h.nested
+	if len(h.pending) > 0 {
+		e.buf = appendSep(e.buf)
+		e.buf = append(e.buf, h.pending...)
+	}
+	mark := len(e.buf)
+	for i, a := range as {
+		if i != skip {
+			e.attr(a, false)
+		}
+	}
+	if len(e.buf) > mark {
+		h.nested = e.buf
+		h.nOpen += h.nPending
+		h.pending, h.nPending = nil, 0
+	}
+}
+
+// appendJSON appends r as one line of JSON.
+func (h *handler) appendJSON(buf []byte, ctx context.Context, r slog.Record) []byte {
+	e := encoder{attrState: h.attrState(), buf: append(buf, '{')}
+	if h.replace != nil {
+		e.builtinsReplaced(r, h.addSource)
+	} else {
+		if !r.Time.IsZero() {
+			e.buf = append(e.buf, `"`+keyTime+`":`...)
+			e.buf = jsonbuf.AppendTime(e.buf, r.Time)
+			e.buf = append(e.buf, ',')
+		}
+		e.buf = append(e.buf, `"`+keyLevel+`":`...)
+		e.buf = appendLevel(e.buf, r.Level)
+		e.buf = append(e.buf, `,"`+keyMessage+`":`...)
+		e.buf = jsonbuf.AppendString(e.buf, r.Message)
+		if h.addSource {
+			e.source(keySource, r.Source())
+		}
+	}
+	e.buf = h.appendTraceID(e.buf, ctx)
+	if len(h.root) > 0 {
+		e.buf = appendSep(e.buf)
+		e.buf = append(e.buf, h.root...)
+	}
+	grouped := len(h.nested) > 0 || len(h.pending) > 0
+	if len(h.nested) > 0 {
+		e.buf = appendSep(e.buf)
+		e.buf = append(e.buf, h.nested...)
+	}
+	closing, rootErr := h.nOpen, -1
+	if r.NumAttrs() > 0 {
+		mark := len(e.buf)
+		if len(h.pending) > 0 {
+			e.buf = appendSep(e.buf)
+			e.buf = append(e.buf, h.pending...)
+		}
+		wrote, i := false, 0
+		r.Attrs(func(a slog.Attr) bool {
+			if grouped && rootErr < 0 && !e.errTaken && e.claimsError(a) {
+				// The record's first error goes to the root, after
+				// the groups close.
+				rootErr = i
+				i++
+				return true
+			}
+			if e.attr(a, !grouped) {
+				wrote = true
+			}
+			i++
+			return true
+		})
+		if wrote {
+			closing += h.nPending
+		} else {
+			e.buf = e.buf[:mark]
+		}
+	}
+	for range closing {
+		e.buf = append(e.buf, '}')
+	}
+	if rootErr >= 0 {
+		i := 0
+		r.Attrs(func(a slog.Attr) bool {
+			if i == rootErr {
+				e.attr(a, true)
+				return false
+			}
+			i++
+			return true
+		})
+	}
+	return append(e.buf, '}', '\n')
+}
+
+// builtinsReplaced writes the built-in attributes through ReplaceAttr.
+func (e *encoder) builtinsReplaced(r slog.Record, addSource bool) {
+	groups := e.groups
+	e.groups = nil // built-ins are not in a group
+	if !r.Time.IsZero() {
+		e.builtin(slog.Time(slog.TimeKey, r.Time.Round(0)), slog.TimeKey, keyTime)
+	}
+	e.builtin(slog.Any(slog.LevelKey, r.Level), slog.LevelKey, keyLevel)
+	e.builtin(slog.String(slog.MessageKey, r.Message), slog.MessageKey, keyMessage)
+	if addSource {
+		e.builtin(slog.Any(slog.SourceKey, r.Source()), slog.SourceKey, keySource)
+	}
+	e.groups = groups
+}
+
+func (e *encoder) builtin(a slog.Attr, slogKey, ddKey string) {
+	a = e.replace(nil, a)
+	if a.Key == slogKey {
+		a.Key = ddKey
+	}
+	v := a.Value.Resolve()
+	switch {
+	case a.Key == ddKey && slogKey == slog.TimeKey && v.Kind() == slog.KindTime:
+		e.buf = appendSep(e.buf)
+		e.buf = jsonbuf.AppendKey(e.buf, a.Key)
+		e.buf = jsonbuf.AppendTime(e.buf, v.Time())
+	case v.Kind() == slog.KindAny && isLevel(v.Any()):
+		e.buf = appendSep(e.buf)
+		e.buf = jsonbuf.AppendKey(e.buf, a.Key)
+		e.buf = appendLevel(e.buf, v.Any().(slog.Level))
+	default:
+		// ReplaceAttr has had its say: do not call it a second time, and
+		// the built-ins are not the caller's attributes to redact.
+		err, _ := errorOf(v)
+		replace := e.replace
+		e.replace = nil
+		e.write(slog.Attr{Key: a.Key, Value: v}, err, false)
+		e.replace = replace
+	}
 }
 
 // appendSep appends the comma that separates members of an object, unless
@@ -39,25 +193,16 @@ func appendSep(b []byte) []byte {
 // and empty groups write nothing). A top-level error attribute claims the
 // root "error" key if nothing has yet.
 func (e *encoder) attr(a slog.Attr, top bool) bool {
-	v := a.Value
-	// Errors are recognised before Resolve: an error that is also a
-	// LogValuer (errors.Error) must still become the error object.
-	_, isErr := errorOf(v)
-	if !isErr {
-		v = v.Resolve()
-	}
-	if e.replace != nil && v.Kind() != slog.KindGroup {
-		a = e.replace(e.groups, slog.Attr{Key: a.Key, Value: v})
-		v = a.Value
-		if _, isErr = errorOf(v); !isErr {
-			v = v.Resolve()
-		}
-	}
+	a, err := e.prepare(a, true)
+	return e.write(a, err, top)
+}
+
+// write appends a prepared attribute; err is the error it holds, if any.
+func (e *encoder) write(a slog.Attr, err error, top bool) bool {
 	if top {
 		a.Key = unreserved(a.Key)
 	}
-	if isErr {
-		err, _ := errorOf(v)
+	if err != nil {
 		key, root := a.Key, false
 		if top && !e.errTaken {
 			e.errTaken, key, root = true, keyError, true
@@ -80,6 +225,7 @@ func (e *encoder) attr(a slog.Attr, top bool) bool {
 		e.groups = groups
 		return true
 	}
+	v := a.Value
 	switch v.Kind() {
 	case slog.KindGroup:
 		return e.group(a.Key, v.Group(), top)
@@ -268,49 +414,44 @@ func (e *encoder) errorValue(err error) {
 			e.buf = append(b, '}')
 		}
 	}()
-	inner, lv, complete := errorLogValue(err)
+	lv, complete := errorLogValue(err)
 	e.buf = append(e.buf, '{')
-	var kind, has string // has collects the first letters of the fields written
+	var kind string
+	var has errorFields // the fields the error's own group wrote
 	if lv.Kind() == slog.KindGroup && e.depth < maxDepth {
 		e.depth++
 		for _, a := range lv.Group() {
-			if !e.attr(a, false) {
+			f := errorField(a.Key)
+			if !e.errorMember(a, f) {
 				continue
 			}
-			switch a.Key {
-			case errors.KeyKind:
-				has += "k"
+			has |= f
+			if f == fieldKind {
 				kind = a.Value.String()
-			case errors.KeyMessage:
-				has += "m"
-			case errors.KeyStack:
-				has += "s"
-			case "type":
-				has += "t"
 			}
 		}
 		e.depth--
 	}
-	if !strings.Contains(has, "k") {
-		kind = errors.KindOf(inner).String()
+	if has&fieldKind == 0 {
+		kind = errors.KindOf(err).String()
 		e.buf = appendSep(e.buf)
 		e.buf = append(e.buf, `"`+errors.KeyKind+`":`...)
 		e.buf = jsonbuf.AppendString(e.buf, kind)
 	}
-	if !strings.Contains(has, "m") {
+	if has&fieldMessage == 0 {
 		e.buf = appendSep(e.buf)
 		e.buf = append(e.buf, `"`+errors.KeyMessage+`":`...)
-		e.buf = jsonbuf.AppendString(e.buf, errors.Message(inner))
+		e.buf = jsonbuf.AppendString(e.buf, errors.Message(err))
 	}
-	if !complete && !strings.Contains(has, "s") {
-		if st := errors.Stack(inner); st != "" {
+	if !complete && has&fieldStack == 0 {
+		if st := errors.Stack(err); st != "" {
 			e.buf = appendSep(e.buf)
 			e.buf = append(e.buf, `"`+errors.KeyStack+`":`...)
 			e.buf = jsonbuf.AppendString(e.buf, st)
 		}
 	}
-	if !strings.Contains(has, "t") {
-		if t := errors.TypeName(inner); t != kind && t != "" {
+	if has&fieldType == 0 {
+		if t := errors.TypeName(err); t != kind && t != "" {
 			e.buf = appendSep(e.buf)
 			e.buf = append(e.buf, `"type":`...)
 			e.buf = jsonbuf.AppendString(e.buf, t)
@@ -319,19 +460,27 @@ func (e *encoder) errorValue(err error) {
 	e.buf = append(e.buf, '}')
 }
 
-// errorLogValue returns the error to classify (err without the redaction
-// wrapper) and the group it logs as. complete reports a group made by
-// errors.LogValue, which already holds the stack when there is one.
-func errorLogValue(err error) (inner error, v slog.Value, complete bool) {
-	if re, ok := err.(*redactedError); ok {
-		return re.err, re.v, re.complete
-	}
+// errorLogValue returns the group err logs as. complete reports a group
+// made by errors.LogValue, which already holds the stack when there is
+// one. An error with its own LogValue method gives that group.
+func errorLogValue(err error) (v slog.Value, complete bool) {
 	if lv, ok := err.(slog.LogValuer); ok {
 		if _, own := err.(*errors.Error); !own {
-			return err, slog.AnyValue(lv).Resolve(), false
+			return slog.AnyValue(lv).Resolve(), false
 		}
 	}
-	return err, errors.LogValue(err), true
+	return errors.LogValue(err), true
+}
+
+// errorMember appends a member of an error's group. The error object's
+// own fields (f != 0) are not attributes and are not redacted: "code" is
+// an error code there, not an OAuth code.
+func (e *encoder) errorMember(a slog.Attr, f errorFields) bool {
+	if f == 0 {
+		return e.attr(a, false)
+	}
+	a, err := e.prepare(a, false)
+	return e.write(a, err, false)
 }
 
 // errorOf reports whether v holds a non-nil error, unresolved.
