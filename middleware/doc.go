@@ -30,7 +30,9 @@
 //     (http.method, http.status_code, http.url_details.path, http.route,
 //     http.useragent, network.client.ip, http.request_id, duration in
 //     nanoseconds, and error when there is one) through the request's
-//     context, so the ddx log handler adds dd.trace_id and dd.span_id;
+//     context, so the ddx log handler adds dd.trace_id and dd.span_id. The
+//     duration is measured once, from Wrap's first look at the request to
+//     the end of the handler, and the span starts and ends with it;
 //   - marks the span as an error for 5xx answers only (see
 //     [WithErrorStatus]), so monitors count real problems and not 404s.
 //

@@ -146,9 +146,11 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		x.routeKnown = true
 		resource = resourceOf(r.Method, p, x.route)
 	}
-	so := urlRedaction
+	// The span starts when the exchange did, and finish ends it when the
+	// access line's duration ends: one measure for both.
+	so := append(x.spanOpts[:0], redactURLTags, tracer.StartTime(x.start))
 	if opt := headerTagsOption(r); opt != nil {
-		so = []tracer.StartSpanOption{opt, redactURLTags}
+		so = append(so, opt)
 	}
 	x.cfg = ddhttptrace.ServeConfig{
 		Service:       s.cfg.service,
@@ -162,9 +164,6 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	httptrace.TraceAndServe(x, w, r, &x.cfg)
 }
-
-// urlRedaction is the server span's options when no header is tagged.
-var urlRedaction = []tracer.StartSpanOption{redactURLTags}
 
 func serviceSource(service string) string {
 	if service == "" {
@@ -220,6 +219,10 @@ type exchange struct {
 	routeKnown bool
 	err        error // from Error, a HandlerFunc, or a recovered panic
 	panicked   bool
+	// The span's start and finish options live here, not in allocations of
+	// their own; contrib reads cfg.FinishOpts when it finishes the span.
+	spanOpts  [3]tracer.StartSpanOption
+	finishOpt [1]tracer.FinishOption
 }
 
 // setError keeps the first error reported for the request: later ones are
@@ -295,6 +298,14 @@ func (x *exchange) recovered(r *http.Request, p any) (abort bool) {
 // before contrib finishes the span, so the log line carries its ids and our
 // error.* tags are the last word.
 func (x *exchange) finish(r *http.Request, aborted bool) {
+	// The request's one duration: from Wrap's first look at it to the end
+	// of the handler. The access line says it and the span lasts exactly as
+	// long; recording the outcome below is not part of it.
+	now := time.Now()
+	d := now.Sub(x.start)
+	x.finishOpt[0] = tracer.FinishTime(x.start.Add(d))
+	x.cfg.FinishOpts = x.finishOpt[:]
+
 	ctx := r.Context()
 	code := x.rw.status
 	if aborted {
@@ -358,8 +369,7 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 	if id := r.Header.Get("X-Request-Id"); id != "" {
 		attrs = append(attrs, slog.String(outcome.AttrHTTPRequestID, id))
 	}
-	now := time.Now()
-	attrs = append(attrs, slog.Int64(outcome.AttrDuration, int64(now.Sub(x.start))))
+	attrs = append(attrs, slog.Int64(outcome.AttrDuration, int64(d)))
 	outcome.LogAt(ctx, l, now, level, accessMessage, x.err, attrs)
 }
 

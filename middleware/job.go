@@ -105,6 +105,8 @@ func (c *config) runJob(ctx context.Context, name string, fn func(context.Contex
 		tracer.Tag(ext.SpanKind, ext.SpanKindInternal),
 		tracer.Tag(attrJobName, name),
 		tracer.Measured(),
+		// One measure for the span and the log line's duration.
+		tracer.StartTime(start),
 	}
 	if c.service != "" {
 		opts = append(opts, instrumentation.ServiceNameWithSource(c.service, serviceSource(c.service)))
@@ -122,15 +124,16 @@ func (c *config) runJob(ctx context.Context, name string, fn func(context.Contex
 // finishJob records err on the span, writes the job's log line, then
 // finishes the span, so the line carries the span's ids.
 func (c *config) finishJob(ctx context.Context, span *tracer.Span, name string, start time.Time, err error) {
+	d := time.Since(start)
 	ddx.RecordError(span, err)
 	l := c.log()
 	if level := outcome.Level(err); l.Enabled(ctx, level) {
 		var buf [3]slog.Attr
 		attrs := append(buf[:0],
 			slog.String(attrJobName, name),
-			slog.Int64(outcome.AttrDuration, int64(time.Since(start))),
+			slog.Int64(outcome.AttrDuration, int64(d)),
 		)
 		outcome.Log(ctx, l, level, jobMessage, err, attrs)
 	}
-	span.Finish()
+	span.Finish(tracer.FinishTime(start.Add(d)))
 }
