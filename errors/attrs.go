@@ -34,46 +34,28 @@ func Attrs(err error) []slog.Attr {
 
 func countAttrs(err error, depth int) int {
 	n := 0
-	for ; err != nil && depth < maxChain; depth++ {
-		switch x := err.(type) {
+	for w := walk(err, depth); w.ok(); w.next() {
+		switch x := w.err.(type) {
 		case *Error:
-			if x == nil {
-				return n
-			}
 			n += len(x.Attrs)
-			err = x.Err
-		case interface{ Unwrap() error }:
-			err = x.Unwrap()
 		case interface{ Unwrap() []error }:
 			for _, b := range x.Unwrap() {
-				n += countAttrs(b, depth+1)
+				n += countAttrs(b, w.depth+1)
 			}
-			return n
-		default:
-			return n
 		}
 	}
 	return n
 }
 
 func collectAttrs(dst []slog.Attr, err error, depth int) []slog.Attr {
-	for ; err != nil && depth < maxChain; depth++ {
-		switch x := err.(type) {
+	for w := walk(err, depth); w.ok(); w.next() {
+		switch x := w.err.(type) {
 		case *Error:
-			if x == nil {
-				return dst
-			}
 			dst = append(dst, x.Attrs...)
-			err = x.Err
-		case interface{ Unwrap() error }:
-			err = x.Unwrap()
 		case interface{ Unwrap() []error }:
 			for _, b := range x.Unwrap() {
-				dst = collectAttrs(dst, b, depth+1)
+				dst = collectAttrs(dst, b, w.depth+1)
 			}
-			return dst
-		default:
-			return dst
 		}
 	}
 	return dst
@@ -173,10 +155,10 @@ func Message(err error) string {
 // stripAttrs removes from msg, the text of a wrapper, the bracketed
 // attributes of the first *Error of each branch under it.
 func stripAttrs(msg string, err error, depth int) string {
-	for ; err != nil && depth < maxChain; depth++ {
-		switch x := err.(type) {
+	for w := walk(err, depth); w.ok(); w.next() {
+		switch x := w.err.(type) {
 		case *Error:
-			if x == nil || !hasTextAttrs(x) {
+			if !hasTextAttrs(x) {
 				return msg
 			}
 			full := x.Error()
@@ -186,15 +168,10 @@ func stripAttrs(msg string, err error, depth int) string {
 				return msg[:i] + bare + msg[i+len(full):]
 			}
 			return msg
-		case interface{ Unwrap() error }:
-			err = x.Unwrap()
 		case interface{ Unwrap() []error }:
 			for _, b := range x.Unwrap() {
-				msg = stripAttrs(msg, b, depth+1)
+				msg = stripAttrs(msg, b, w.depth+1)
 			}
-			return msg
-		default:
-			return msg
 		}
 	}
 	return msg

@@ -65,40 +65,31 @@ const (
 // none, its innermost library kind.
 func kindOf(err error, depth int) verdict {
 	var said, lib verdict
-	for ; err != nil && depth < maxChain; depth++ {
-		switch x := err.(type) {
+	for w := walk(err, depth); w.ok(); w.next() {
+		switch x := w.err.(type) {
 		case *Error:
-			if x == nil {
-				return pick(said, lib)
-			}
 			if x.Kind != Other {
 				said = verdict{x.Kind, stated}
 			}
-			err = x.Err
 			continue
 		case interface{ Unwrap() []error }:
-			if v, _ := joinKind(x.Unwrap(), depth+1); v.strength == stated {
+			if v, _ := joinKind(x.Unwrap(), w.depth+1); v.strength == stated {
 				return v
 			} else if v.strength > none {
 				lib = v
 			}
-			if k, found := contextKind(err); found {
+			if k, found := contextKind(w.err); found {
 				return verdict{k, stated}
 			}
 			return pick(said, lib)
 		}
-		if k, found := contextKind(err); found {
+		if k, found := contextKind(w.err); found {
 			said = verdict{k, stated}
-		} else if said.strength < stated && !isTextWrapper(err) {
-			if k, found := libraryKind(err); found {
+		} else if said.strength < stated && !isTextWrapper(w.err) {
+			if k, found := libraryKind(w.err); found {
 				lib = verdict{k, library}
 			}
 		}
-		u, isWrapper := err.(interface{ Unwrap() error })
-		if !isWrapper {
-			break
-		}
-		err = u.Unwrap()
 	}
 	return pick(said, lib)
 }
@@ -174,7 +165,7 @@ func Public(err error) string {
 	}
 	k := KindOf(err)
 	if k.Expected() {
-		if msg := publicMsg(err, k, 0); msg != "" {
+		if msg := publicMsg(err, k); msg != "" {
 			return msg
 		}
 	}
@@ -182,27 +173,10 @@ func Public(err error) string {
 }
 
 // publicMsg returns the Msg of the outermost *Error of kind k that has one.
-func publicMsg(err error, k Kind, depth int) string {
-	for ; err != nil && depth < maxChain; depth++ {
-		switch x := err.(type) {
-		case *Error:
-			if x == nil {
-				return ""
-			}
-			if x.Kind == k && x.Msg != "" {
-				return x.Msg
-			}
-			err = x.Err
-		case interface{ Unwrap() error }:
-			err = x.Unwrap()
-		case interface{ Unwrap() []error }:
-			errs := x.Unwrap()
-			if _, i := joinKind(errs, depth+1); i >= 0 {
-				return publicMsg(errs[i], k, depth+1)
-			}
-			return ""
-		default:
-			return ""
+func publicMsg(err error, k Kind) string {
+	for w := walkPicked(err, 0); w.ok(); w.next() {
+		if x, ok := w.err.(*Error); ok && x.Kind == k && x.Msg != "" {
+			return x.Msg
 		}
 	}
 	return ""
@@ -225,10 +199,10 @@ func TypeName(err error) string {
 	if err == nil {
 		return ""
 	}
-	if hasKind(err, 0) {
+	if hasKind(err) {
 		return KindOf(err).String()
 	}
-	root := rootCause(err, 0)
+	root := rootCause(err)
 	switch root {
 	case nil:
 		return KindOf(err).String()
@@ -247,28 +221,25 @@ func TypeName(err error) string {
 }
 
 // hasKind reports whether an *Error in err's chain has a Kind.
-func hasKind(err error, depth int) bool {
-	for ; err != nil && depth < maxChain; depth++ {
-		switch x := err.(type) {
+func hasKind(err error) bool {
+	return anyLayer(err, 0, func(x *Error) bool { return x.Kind != Other })
+}
+
+// anyLayer reports whether f holds for an *Error of err's chain, every
+// branch of a join included.
+func anyLayer(err error, depth int, f func(*Error) bool) bool {
+	for w := walk(err, depth); w.ok(); w.next() {
+		switch x := w.err.(type) {
 		case *Error:
-			if x == nil {
-				return false
-			}
-			if x.Kind != Other {
+			if f(x) {
 				return true
 			}
-			err = x.Err
-		case interface{ Unwrap() error }:
-			err = x.Unwrap()
 		case interface{ Unwrap() []error }:
 			for _, b := range x.Unwrap() {
-				if hasKind(b, depth+1) {
+				if anyLayer(b, w.depth+1, f) {
 					return true
 				}
 			}
-			return false
-		default:
-			return false
 		}
 	}
 	return false
@@ -276,34 +247,14 @@ func hasKind(err error, depth int) bool {
 
 // rootCause returns the first error in err's chain that is not a pure
 // wrapper, or nil if the chain ends in wrappers.
-func rootCause(err error, depth int) error {
-	for ; err != nil && depth < maxChain; depth++ {
-		switch x := err.(type) {
-		case *Error:
-			if x == nil {
-				return nil
-			}
-			err = x.Err
-			continue
-		case *misuse:
-			err = x.err
+func rootCause(err error) error {
+	for w := walkPicked(err, 0); w.ok(); w.next() {
+		switch w.err.(type) {
+		case *Error, *misuse:
 			continue
 		}
-		if !isPureWrapper(err) {
-			return err
-		}
-		switch x := err.(type) {
-		case interface{ Unwrap() error }:
-			err = x.Unwrap()
-		case interface{ Unwrap() []error }:
-			errs := x.Unwrap()
-			_, i := joinKind(errs, depth+1)
-			if i < 0 {
-				return nil
-			}
-			err = errs[i]
-		default:
-			return err
+		if !isPureWrapper(w.err) {
+			return w.err
 		}
 	}
 	return nil

@@ -23,32 +23,9 @@ type Code string
 // reason as the innermost kind: it is closest to what happened.
 func CodeOf(err error) Code {
 	var code Code
-	for depth := 0; err != nil && depth < maxChain; depth++ {
-		switch x := err.(type) {
-		case *Error:
-			if x == nil {
-				return code
-			}
-			if x.Code != "" {
-				code = x.Code
-			}
-			err = x.Err
-		case *misuse:
-			err = x.err
-		case interface{ Unwrap() error }:
-			err = x.Unwrap()
-		case interface{ Unwrap() []error }:
-			errs := x.Unwrap()
-			_, i := joinKind(errs, depth+1)
-			if i < 0 {
-				return code
-			}
-			if c := CodeOf(errs[i]); c != "" {
-				return c
-			}
-			return code
-		default:
-			return code
+	for w := walkPicked(err, 0); w.ok(); w.next() {
+		if x, ok := w.err.(*Error); ok && x.Code != "" {
+			code = x.Code
 		}
 	}
 	return code

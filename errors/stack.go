@@ -62,27 +62,19 @@ func hasStack(err error) bool {
 // err's chain; for a joined error, those of the first branch that has one.
 func stackOf(err error, depth int) []uintptr {
 	var found []uintptr
-	for ; err != nil && depth < maxChain; depth++ {
-		switch x := err.(type) {
+	for w := walk(err, depth); w.ok(); w.next() {
+		switch x := w.err.(type) {
 		case *Error:
-			if x == nil {
-				return found
-			}
 			if x.pcs != nil {
 				found = x.pcs
 			}
-			err = x.Err
-		case interface{ Unwrap() error }:
-			err = x.Unwrap()
 		case interface{ Unwrap() []error }:
+			// The first branch with a stack: it is deeper than found.
 			for _, b := range x.Unwrap() {
-				if pcs := stackOf(b, depth+1); pcs != nil {
+				if pcs := stackOf(b, w.depth+1); pcs != nil {
 					return pcs
 				}
 			}
-			return found
-		default:
-			return found
 		}
 	}
 	return found
