@@ -19,6 +19,11 @@
 //     the trace of the incoming headers; the resource is the route pattern,
 //     "GET /users/{id}", never the raw path (unrouted requests are named by
 //     their method alone);
+//   - answers the ServeMux's own 404 and 405 (a path or a method no route
+//     serves) with a problem, as every other failure, instead of its plain
+//     text without a trace id; the 405 keeps its Allow header. This needs
+//     Wrap directly around the *http.ServeMux; a handler's own
+//     http.NotFound is left as it is;
 //   - recovers panics: the client gets a 500 problem answer, the span is an
 //     error with error.type/message/stack, the log line is ERROR with the
 //     panic value and the stack of the panic; a panic after the answer had

@@ -51,6 +51,7 @@ func Wrap(h http.Handler, opts ...ServerOption) http.Handler {
 	if rt, ok := h.(router); ok {
 		s.router = rt
 	}
+	_, s.mux = h.(*http.ServeMux)
 	return s
 }
 
@@ -66,6 +67,7 @@ type server struct {
 	health  map[string]struct{}
 	isError func(status int) bool
 	router  router
+	mux     bool // h is a *http.ServeMux, whose own 404 and 405 Wrap answers
 }
 
 // neverStatusError keeps contrib from marking the span from the status
@@ -212,6 +214,7 @@ func routeOf(pattern string) string {
 // in this one allocation.
 type exchange struct {
 	srv        *server
+	req        *http.Request // as the handler got it: the mux sets its Pattern
 	start      time.Time
 	rw         responseWriter
 	cfg        ddhttptrace.ServeConfig
@@ -236,6 +239,7 @@ func (x *exchange) setError(err error) {
 // ServeHTTP runs inside contrib's span: w and r are the traced ones.
 func (x *exchange) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.rw.ResponseWriter = w
+	x.req = r
 	abort := false
 	defer func() {
 		if p := recover(); p != nil {
@@ -262,6 +266,7 @@ func (x *exchange) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // same recovery and the same error answers.
 func (x *exchange) serveUntraced(w http.ResponseWriter, r *http.Request) {
 	x.rw.ResponseWriter = w
+	x.req = r
 	defer func() {
 		if p := recover(); p != nil {
 			if isAbort(p) {

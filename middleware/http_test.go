@@ -77,6 +77,7 @@ func testMux() *http.ServeMux {
 		return fmt.Errorf("inventory: %w", context.DeadlineExceeded)
 	}))
 	mux.HandleFunc("GET /empty", func(http.ResponseWriter, *http.Request) {})
+	mux.HandleFunc("GET /gone", http.NotFound)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok")
 	})
@@ -106,6 +107,8 @@ func TestWrapStatusTable(t *testing.T) {
 		spanError bool
 		errorKind string // span and log error kind, "" for none
 		level     slog.Level
+		allow     string // the Allow header of a 405
+		text      string // a plain-text body that must be left alone
 	}{
 		{name: "ok", target: "/ok", code: 200, resource: "GET /ok", route: "/ok", level: slog.LevelInfo},
 		{name: "empty answer is 200", target: "/empty", code: 200, resource: "GET /empty", route: "/empty", level: slog.LevelInfo},
@@ -168,8 +171,17 @@ func TestWrapStatusTable(t *testing.T) {
 		},
 		{name: "4xx written directly is a warning, not a span error", target: "/teapot", code: 418, resource: "GET /teapot", route: "/teapot", level: slog.LevelWarn},
 		{name: "5xx written directly is a span error", target: "/raw500", code: 500, resource: "GET /raw500", route: "/raw500", spanError: true, level: slog.LevelError},
-		{name: "unmatched path is named by its method only", target: "/no/such/path/42", code: 404, resource: "GET", level: slog.LevelWarn},
-		{name: "wrong method", method: "DELETE", target: "/ok", code: 405, resource: "DELETE", level: slog.LevelWarn},
+		{
+			name: "unmatched path is named by its method only, the mux's 404 a problem", target: "/no/such/path/42", code: 404,
+			problem:  &wantProblem{"Not Found", "nothing is served at this path"},
+			resource: "GET", errorKind: "NotFound", level: slog.LevelWarn,
+		},
+		{
+			name: "wrong method is the mux's 405 as a problem, with Allow", method: "DELETE", target: "/ok", code: 405,
+			problem: &wantProblem{"Method Not Allowed", "this method is not allowed here"},
+			allow:   "GET, HEAD", resource: "DELETE", errorKind: "Invalid", level: slog.LevelWarn,
+		},
+		{name: "a handler's own http.NotFound stays its own", target: "/gone", code: 404, text: "404 page not found\n", resource: "GET /gone", route: "/gone", level: slog.LevelWarn},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -207,6 +219,11 @@ func TestWrapStatusTable(t *testing.T) {
 				assert.Equal(t, tc.problem.detail, p["detail"])
 				assert.Equal(t, span.Context().TraceID(), p["trace_id"], "the trace id to quote")
 			}
+			if tc.text != "" {
+				assert.Equal(t, tc.text, body)
+				assert.Equal(t, "text/plain; charset=utf-8", rec.Header().Get("Content-Type"))
+			}
+			assert.Equal(t, tc.allow, rec.Header().Get("Allow"))
 
 			assert.Equal(t, tc.resource, span.Tag(ext.ResourceName))
 			if tc.route != "" {

@@ -6,8 +6,10 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/outcome"
 )
 
 // responseWriter records what the handler sent, and lets [Error] find the
@@ -23,6 +25,7 @@ type responseWriter struct {
 	x           *exchange
 	status      int
 	wroteHeader bool
+	discard     bool // the body is the ServeMux's own, replaced by a problem
 }
 
 var (
@@ -48,6 +51,16 @@ func (w *responseWriter) WriteHeader(code int) {
 		w.ResponseWriter.WriteHeader(code)
 		return
 	}
+	if !w.wroteHeader && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) && w.x.muxAnswer(w.Header()) {
+		// The ServeMux found no route and answers in plain text, without
+		// the trace id: answer the problem every other failure gets
+		// instead (the 405's Allow header stays), and drop the mux's text.
+		err := outcome.Unrouted(code)
+		w.x.setError(err)
+		outcome.WriteProblem(w, w.x.req, code, err)
+		w.discard = true
+		return
+	}
 	if !w.wroteHeader {
 		w.status = code
 		w.wroteHeader = true
@@ -58,6 +71,9 @@ func (w *responseWriter) WriteHeader(code int) {
 func (w *responseWriter) Write(b []byte) (int, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
+	}
+	if w.discard {
+		return len(b), nil
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -92,6 +108,9 @@ func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
+	if w.discard {
+		return io.Copy(io.Discard, src)
+	}
 	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
 		return rf.ReadFrom(src)
 	}
@@ -118,4 +137,13 @@ func findWriter(w http.ResponseWriter) *responseWriter {
 		w = u.Unwrap()
 	}
 	return nil
+}
+
+// muxAnswer reports whether a status about to be written is net/http's
+// ServeMux answering a request it has no route for: Wrap serves a ServeMux,
+// the mux left the request's Pattern empty (it sets it in place when a
+// route matches), and the answer is http.Error's plain text.
+func (x *exchange) muxAnswer(h http.Header) bool {
+	return x != nil && x.srv.mux && x.req != nil && x.req.Pattern == "" &&
+		strings.HasPrefix(h.Get("Content-Type"), "text/plain")
 }

@@ -44,8 +44,7 @@ type Adapter struct {
 	// resource is "GET " plus the template.
 	Param func(name string) string
 	// UnroutedResource is the resource of a request no route matches: the
-	// method alone for routers that say so, "GET /" for a ServeMux, whose
-	// catch-all pattern "/" is how a net/http service answers its 404s.
+	// method alone ("GET") for routers that say so.
 	UnroutedResource string
 	// New serves the routes of the suite, under the framework's ddx
 	// middleware configured with opts (the logger, at least):

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/middleware"
 )
 
@@ -14,7 +13,7 @@ var NetHTTP = Adapter{
 	Name:             "net/http",
 	Component:        "net/http",
 	Param:            func(name string) string { return "{" + name + "}" },
-	UnroutedResource: "GET /",
+	UnroutedResource: "GET",
 	New: func(app *App, opts ...middleware.ServerOption) http.Handler {
 		mux := http.NewServeMux()
 		mux.Handle("GET /users/{id}", middleware.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
@@ -33,11 +32,8 @@ var NetHTTP = Adapter{
 			return app.Wait(r.Context())
 		}))
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
-		// The ServeMux's own 404 is text; the catch-all is how a net/http
-		// service answers problem+json for paths nobody serves.
-		mux.Handle("/", middleware.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
-			return errors.E(errors.NotFound, "no route for "+r.URL.Path)
-		}))
+		// Other paths get the ServeMux's own 404, which Wrap answers as a
+		// problem.
 		return middleware.Wrap(mux, opts...)
 	},
 }

@@ -80,3 +80,14 @@ func StatusText(code int) string {
 	}
 	return "Error"
 }
+
+// Unrouted is the error of a request that a router's own answer refused:
+// NotFound for a path nobody serves, Invalid (the Kind of a 405) for a
+// method the path does not take. Integrations answer it with the router's
+// status, 404 or 405, as a problem like any other failure.
+func Unrouted(code int) error {
+	if code == http.StatusMethodNotAllowed {
+		return errors.E(errors.Invalid, "this method is not allowed here")
+	}
+	return errors.E(errors.NotFound, "nothing is served at this path")
+}

@@ -9,7 +9,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
-	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/middleware"
 )
 
@@ -59,7 +59,7 @@ func (w *writer) WriteHeader(code int) {
 		w.started = true
 		if (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) && w.r.Pattern == "" && routerAnswer(w.Header()) {
 			w.answered = true
-			middleware.ErrorStatus(w.ResponseWriter, w.r, code, unrouted(code))
+			middleware.ErrorStatus(w.ResponseWriter, w.r, code, outcome.Unrouted(code))
 			return
 		}
 	}
@@ -102,14 +102,4 @@ func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func routerAnswer(h http.Header) bool {
 	ct := h.Get("Content-Type")
 	return ct == "" || strings.HasPrefix(ct, "text/plain")
-}
-
-// unrouted is the error of a request no route serves: NotFound for a path
-// nobody serves, Invalid (the Kind of a 405) for a method the path does not
-// take.
-func unrouted(code int) error {
-	if code == http.StatusMethodNotAllowed {
-		return errors.E(errors.Invalid, "this method is not allowed here")
-	}
-	return errors.E(errors.NotFound, "nothing is served at this path")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/middleware"
 )
 
@@ -91,7 +92,7 @@ func (chain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The first error: later ones are usually its consequences.
 		middleware.Error(w, r, kindOf(c.Errors[0]))
 	case x.unrouted != 0 && !x.orig.Written():
-		middleware.ErrorStatus(w, r, x.unrouted, unrouted(x.unrouted))
+		middleware.ErrorStatus(w, r, x.unrouted, outcome.Unrouted(x.unrouted))
 	}
 }
 
@@ -118,14 +119,6 @@ func kindOf(e *gin.Error) error {
 		return errors.E(errors.Invalid, e.Err)
 	}
 	return e.Err
-}
-
-// unrouted is the error of a request no route serves.
-func unrouted(code int) error {
-	if code == http.StatusMethodNotAllowed {
-		return errors.E(errors.Invalid, "this method is not allowed here")
-	}
-	return errors.E(errors.NotFound, "nothing is served at this path")
 }
 
 // below is gin's own writer, as Wrap sees it.
