@@ -17,7 +17,6 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
-	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/internal/status"
@@ -166,7 +165,8 @@ func (c *classifier) RoundTrip(r *http.Request) (*http.Response, error) {
 		// The span's error.message names the call by its route, as Do's
 		// error does: Error Tracking groups by it, and the raw URL of the
 		// span's http.url has ids in it.
-		ddx.RecordError(span, errors.E(errors.Op(clientOp(r)), err))
+		v := outcome.Classify(errors.E(errors.Op(clientOp(r)), err))
+		outcome.RecordError(span, v, !v.Kind.Expected(), "")
 	}
 	return nil, err
 }

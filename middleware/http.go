@@ -220,7 +220,7 @@ type exchange struct {
 	cfg        ddhttptrace.ServeConfig
 	route      string
 	routeKnown bool
-	err        error // from Error, a HandlerFunc, or a recovered panic
+	v          outcome.Verdict // the error from Error, a HandlerFunc or a recovered panic, classified once
 	panicked   bool
 	// The span's start and finish options live here, not in allocations of
 	// their own; contrib reads cfg.FinishOpts when it finishes the span.
@@ -229,10 +229,18 @@ type exchange struct {
 }
 
 // setError keeps the first error reported for the request: later ones are
-// usually consequences (a failed write after a failed query).
+// usually consequences (a failed write after a failed query). It is
+// classified once, here, for the span, the log level and the access line.
 func (x *exchange) setError(err error) {
-	if x.err == nil {
-		x.err = err
+	if x.v.Err == nil {
+		x.v = outcome.Classify(err)
+	}
+}
+
+// setVerdict is setError for an error its caller has classified already.
+func (x *exchange) setVerdict(v outcome.Verdict) {
+	if x.v.Err == nil {
+		x.v = v
 	}
 }
 
@@ -277,7 +285,7 @@ func (x *exchange) serveUntraced(w http.ResponseWriter, r *http.Request) {
 			x.srv.cfg.log().LogAttrs(r.Context(), slog.LevelError, "panic in health check",
 				slog.String(outcome.AttrHTTPMethod, r.Method),
 				slog.String(outcome.AttrHTTPURLPath, requestPath(r)),
-				slog.Any(outcome.AttrError, x.err))
+				slog.Any(outcome.AttrError, x.v.Err))
 			if abort {
 				panic(http.ErrAbortHandler)
 			}
@@ -289,12 +297,12 @@ func (x *exchange) serveUntraced(w http.ResponseWriter, r *http.Request) {
 // recovered turns a panic into a 500 problem answer when nothing was sent
 // yet. It reports whether the response must be aborted instead.
 func (x *exchange) recovered(r *http.Request, p any) (abort bool) {
-	x.err = outcome.PanicError(p) // a panic outranks an error reported before it
+	x.v = outcome.Classify(outcome.PanicError(p)) // a panic outranks an error reported before it
 	x.panicked = true
 	if x.rw.wroteHeader {
 		return true
 	}
-	outcome.WriteProblem(&x.rw, r, http.StatusInternalServerError, x.err)
+	outcome.WriteProblem(&x.rw, r, http.StatusInternalServerError, x.v)
 	return false
 }
 
@@ -322,7 +330,7 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 			x.setError(errors.E(errors.Internal, "response aborted", http.ErrAbortHandler))
 		}
 		if code == 0 {
-			code = status.HTTP(errors.KindOf(x.err), false)
+			code = status.HTTP(x.v.Kind, false)
 		}
 	}
 	if code == 0 {
@@ -343,13 +351,13 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 			span.SetTag(ext.HTTPRoute, x.route)
 		}
 	}
-	flag, level := outcome.HTTP(code, x.err, x.panicked, x.srv.isError)
+	flag, level := outcome.HTTP(code, x.v, x.panicked, x.srv.isError)
 	if span != nil {
 		fallback := ""
-		if flag && x.err == nil {
+		if flag && x.v.Err == nil {
 			fallback = strconv.Itoa(code) + ": " + http.StatusText(code)
 		}
-		outcome.RecordError(span, x.err, flag, fallback)
+		outcome.RecordError(span, x.v, flag, fallback)
 	}
 
 	l := x.srv.cfg.log()
@@ -375,7 +383,7 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 		attrs = append(attrs, slog.String(outcome.AttrHTTPRequestID, id))
 	}
 	attrs = append(attrs, slog.Int64(outcome.AttrDuration, int64(d)))
-	outcome.LogAt(ctx, l, now, level, accessMessage, x.err, attrs)
+	outcome.LogAt(ctx, l, now, level, accessMessage, x.v.Err, attrs)
 }
 
 // accessMessage is the message of every access-log line: the attributes say

@@ -55,9 +55,9 @@ func (w *responseWriter) WriteHeader(code int) {
 		// The ServeMux found no route and answers in plain text, without
 		// the trace id: answer the problem every other failure gets
 		// instead (the 405's Allow header stays), and drop the mux's text.
-		err := outcome.Unrouted(code)
-		w.x.setError(err)
-		outcome.WriteProblem(w, w.x.req, code, err)
+		v := outcome.Classify(outcome.Unrouted(code))
+		w.x.setVerdict(v)
+		outcome.WriteProblem(w, w.x.req, code, v)
 		w.discard = true
 		return
 	}

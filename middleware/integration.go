@@ -29,16 +29,17 @@ func ErrorStatus(w http.ResponseWriter, r *http.Request, code int, err error) {
 	if errors.Stack(err) == "" {
 		err = errors.E(err)
 	}
+	v := outcome.Classify(err)
 	if code < 400 || code > 599 {
-		code = outcome.HTTPStatus(err, r)
+		code = outcome.HTTPStatus(v, r)
 	}
 	if rw := findWriter(w); rw != nil {
-		rw.x.setError(err)
+		rw.x.setVerdict(v)
 		if rw.wroteHeader {
 			return
 		}
 	} else if span, ok := tracer.SpanFromContext(r.Context()); ok {
-		outcome.RecordError(span, err, code >= 500, "")
+		outcome.RecordError(span, v, code >= 500, "")
 	}
-	outcome.WriteProblem(w, r, code, err)
+	outcome.WriteProblem(w, r, code, v)
 }

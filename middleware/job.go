@@ -9,7 +9,6 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"github.com/DataDog/dd-trace-go/v2/instrumentation"
 
-	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/outcome"
 )
 
@@ -125,9 +124,10 @@ func (c *config) runJob(ctx context.Context, name string, fn func(context.Contex
 // finishes the span, so the line carries the span's ids.
 func (c *config) finishJob(ctx context.Context, span *tracer.Span, name string, start time.Time, err error) {
 	d := time.Since(start)
-	ddx.RecordError(span, err)
+	v := outcome.Classify(err) // once, for the span and the level
+	outcome.RecordError(span, v, err != nil && !v.Kind.Expected(), "")
 	l := c.log()
-	if level := outcome.Level(err); l.Enabled(ctx, level) {
+	if level := outcome.Level(v); l.Enabled(ctx, level) {
 		var buf [3]slog.Attr
 		attrs := append(buf[:0],
 			slog.String(attrJobName, name),

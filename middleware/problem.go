@@ -64,14 +64,15 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		// next best place to point Error Tracking at.
 		err = errors.E(err)
 	}
-	code := outcome.HTTPStatus(err, r)
+	v := outcome.Classify(err) // once, for the answer, the span and the log
+	code := outcome.HTTPStatus(v, r)
 	if rw := findWriter(w); rw != nil {
-		rw.x.setError(err)
+		rw.x.setVerdict(v)
 		if rw.wroteHeader {
 			return // too late to change the answer
 		}
 	} else if span, ok := tracer.SpanFromContext(r.Context()); ok {
-		outcome.RecordError(span, err, code >= 500, "")
+		outcome.RecordError(span, v, code >= 500, "")
 	}
-	outcome.WriteProblem(w, r, code, err)
+	outcome.WriteProblem(w, r, code, v)
 }

@@ -3,7 +3,9 @@
 // same way about a finished request or run: its log level from its Kind and
 // status (the table is internal/status), the span's error flag, the
 // access-log line and its attribute names, a recovered panic as an error,
-// and the client's address. It lives under internal/ at the module root so
+// and the client's address. An exchange's error is classified once, into a
+// [Verdict], which every one of those decisions takes. It lives under
+// internal/ at the module root so
 // that every module of the repository can use it and no user can.
 package outcome
 
@@ -50,25 +52,44 @@ func Logger(l *slog.Logger) *slog.Logger {
 	return slog.Default()
 }
 
-// Level is the log level of an outcome without a transport status: nil is
-// INFO, a client that went away is INFO, other expected kinds WARN, the rest
-// ERROR (the Kind table).
-func Level(err error) slog.Level {
+// Verdict is the error of an exchange classified once: its Kind and Code,
+// which the status, the problem body, the span's error tags and the log
+// level all follow. Classifying walks the error's chain, so an integration
+// classifies an error when it keeps it and passes the Verdict on. The zero
+// Verdict is a success.
+type Verdict struct {
+	Err  error
+	Kind errors.Kind // errors.KindOf(Err); Other for a nil Err
+	Code errors.Code // errors.CodeOf(Err)
+}
+
+// Classify classifies err: one walk for its kind, one for its code.
+func Classify(err error) Verdict {
 	if err == nil {
+		return Verdict{}
+	}
+	return Verdict{Err: err, Kind: errors.KindOf(err), Code: errors.CodeOf(err)}
+}
+
+// Level is the log level of an outcome without a transport status: a
+// success is INFO, a client that went away is INFO, other expected kinds
+// WARN, the rest ERROR (the Kind table).
+func Level(v Verdict) slog.Level {
+	if v.Err == nil {
 		return slog.LevelInfo
 	}
-	return status.Level(errors.KindOf(err))
+	return status.Level(v.Kind)
 }
 
 // LevelHTTP is the level of a finished HTTP exchange: the error decides
 // when there is one, the status otherwise (5xx ERROR, 499 INFO, other 4xx
 // WARN, the rest INFO).
-func LevelHTTP(code int, err error) slog.Level {
+func LevelHTTP(code int, v Verdict) slog.Level {
 	if code == status.StatusClientClosedRequest {
 		return slog.LevelInfo
 	}
-	if err != nil {
-		return Level(err)
+	if v.Err != nil {
+		return Level(v)
 	}
 	switch {
 	case code >= 500:
@@ -83,11 +104,11 @@ func LevelHTTP(code int, err error) slog.Level {
 // HTTP decides a finished HTTP exchange by the Kind table: whether its
 // span is an error (a panic, or a status isError says is one) and its log
 // level (ERROR for a panic, else LevelHTTP).
-func HTTP(code int, err error, panicked bool, isError func(int) bool) (flag bool, level slog.Level) {
+func HTTP(code int, v Verdict, panicked bool, isError func(int) bool) (flag bool, level slog.Level) {
 	if panicked {
 		return true, slog.LevelError
 	}
-	return isError(code), LevelHTTP(code, err)
+	return isError(code), LevelHTTP(code, v)
 }
 
 // Log writes one access-log line through l with ctx, so the ddx handler
@@ -142,15 +163,19 @@ func PanicError(p any) error {
 	}
 }
 
-// RecordError records err on span via ddx.RecordError (error.kind always;
-// flag, error.message/type/stack for unexpected kinds), then lets flag have
-// the last word on the span's error flag, so a user's status predicate can
-// make a 404 an error or a 503 not one. With a nil err and flag set, the span
-// is marked with a plain "<code>: <text>"-style message from fallback.
-func RecordError(span *tracer.Span, err error, flag bool, fallback string) {
+// RecordError records v's error on span as ddx.RecordError does, from the
+// Verdict instead of walking the chain again: error.kind always, error.code
+// and error.fingerprint when it has a Code, and error.message, error.type
+// and error.stack for unexpected kinds. Then flag has the last word on the
+// span's error flag, so a user's status predicate can make a 404 an error
+// (with the message, type and stack) or a 503 not one. With a nil error and
+// flag set, the span is marked with a plain "<code>: <text>"-style message
+// from fallback.
+func RecordError(span *tracer.Span, v Verdict, flag bool, fallback string) {
 	if span == nil {
 		return
 	}
+	err := v.Err
 	if err == nil {
 		if flag {
 			span.SetTag(ext.Error, true)
@@ -159,20 +184,27 @@ func RecordError(span *tracer.Span, err error, flag bool, fallback string) {
 		}
 		return
 	}
-	ddx.RecordError(span, err)
-	expected := errors.KindOf(err).Expected()
-	switch {
-	case flag && expected:
-		// RecordError stopped at error.kind; the caller wants a real error.
-		span.SetTag(ext.Error, true)
-		span.SetTag(ext.ErrorMsg, errors.Message(err))
-		span.SetTag(ext.ErrorType, errors.TypeName(err))
-		if st := errors.Stack(err); st != "" {
-			span.SetTag(ext.ErrorStack, st)
-		}
-	case !flag && !expected:
-		span.SetTag(ext.Error, false)
+	span.SetTag(ddx.TagErrorKind, v.Kind.String())
+	if v.Code != "" {
+		span.SetTag(ddx.TagErrorCode, string(v.Code))
+		span.SetTag(ddx.TagErrorFingerprint, string(v.Code))
 	}
+	expected := v.Kind.Expected()
+	if expected && !flag {
+		return
+	}
+	stack := errors.Stack(err)
+	if stack == "" && !expected {
+		// A plain error carries no creation stack: where it is recorded is
+		// the next best thing, and Error Tracking ignores spans without one.
+		stack = errors.Stack(errors.E(err))
+	}
+	span.SetTag(ext.ErrorMsg, errors.Message(err))
+	if stack != "" {
+		span.SetTag(ext.ErrorStack, stack)
+	}
+	span.SetTag(ext.ErrorType, errors.TypeName(err))
+	span.SetTag(ext.Error, flag)
 }
 
 // ServerErrorStatuses and ClientErrorStatuses are dd-trace-go's variables

@@ -37,12 +37,12 @@ func TestLevels(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			assert.Equal(t, tc.want, LevelHTTP(tc.code, tc.err))
+			assert.Equal(t, tc.want, LevelHTTP(tc.code, Classify(tc.err)))
 		})
 	}
-	assert.Equal(t, slog.LevelInfo, Level(nil))
-	assert.Equal(t, slog.LevelWarn, Level(errors.E(errors.Conflict, "x")))
-	assert.Equal(t, slog.LevelError, Level(errors.E(errors.Unavailable, "x")))
+	assert.Equal(t, slog.LevelInfo, Level(Classify(nil)))
+	assert.Equal(t, slog.LevelWarn, Level(Classify(errors.E(errors.Conflict, "x"))))
+	assert.Equal(t, slog.LevelError, Level(Classify(errors.E(errors.Unavailable, "x"))))
 }
 
 func TestPanicError(t *testing.T) {
@@ -74,7 +74,7 @@ func TestRecordErrorFlag(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			mt.Reset()
 			s := tracer.StartSpan("x")
-			RecordError(s, tc.err, tc.flag, "500: Internal Server Error")
+			RecordError(s, Classify(tc.err), tc.flag, "500: Internal Server Error")
 			s.Finish()
 			span := mt.FinishedSpans()[0]
 			assert.Equal(t, tc.want, span.Tag(ext.MapSpanError))
@@ -84,7 +84,7 @@ func TestRecordErrorFlag(t *testing.T) {
 			}
 		})
 	}
-	assert.NotPanics(t, func() { RecordError(nil, errors.New("x"), true, "") })
+	assert.NotPanics(t, func() { RecordError(nil, Classify(errors.New("x")), true, "") })
 }
 
 func TestClientGone(t *testing.T) {
@@ -125,13 +125,13 @@ func TestErrorStatus(t *testing.T) {
 func TestHTTP(t *testing.T) {
 	t.Parallel()
 	is5xx := func(c int) bool { return c >= 500 }
-	flag, level := HTTP(500, nil, true, is5xx)
+	flag, level := HTTP(500, Verdict{}, true, is5xx)
 	assert.True(t, flag)
 	assert.Equal(t, slog.LevelError, level)
-	flag, level = HTTP(404, errors.E(errors.NotFound, "x"), false, is5xx)
+	flag, level = HTTP(404, Classify(errors.E(errors.NotFound, "x")), false, is5xx)
 	assert.False(t, flag)
 	assert.Equal(t, slog.LevelWarn, level)
-	flag, level = HTTP(503, nil, false, is5xx)
+	flag, level = HTTP(503, Verdict{}, false, is5xx)
 	assert.True(t, flag)
 	assert.Equal(t, slog.LevelError, level)
 }
@@ -141,13 +141,13 @@ func TestWriteProblem(t *testing.T) {
 	r := httptest.NewRequest("GET", "/x", nil)
 	w := httptest.NewRecorder()
 	err := errors.E(errors.NotFound, "user 7 not found", errors.Code("user.missing"))
-	WriteProblem(w, r, HTTPStatus(err, r), err)
+	WriteProblem(w, r, HTTPStatus(Classify(err), r), Classify(err))
 	assert.Equal(t, 404, w.Code)
 	assert.Equal(t, ProblemContentType, w.Header().Get("Content-Type"))
 	assert.JSONEq(t, `{"type":"about:blank","title":"Not Found","status":404,"detail":"user 7 not found","code":"user.missing"}`, w.Body.String())
 
 	w = httptest.NewRecorder()
-	WriteProblem(w, r, 499, errors.E(errors.Canceled, "gone"))
+	WriteProblem(w, r, 499, Classify(errors.E(errors.Canceled, "gone")))
 	assert.Equal(t, 499, w.Code)
 	assert.Empty(t, w.Body.String(), "nobody reads a 499")
 	assert.Equal(t, "Client Closed Request", StatusText(499))

@@ -13,11 +13,10 @@ import (
 // ProblemContentType is the media type of problem answers (RFC 9457).
 const ProblemContentType = "application/problem+json"
 
-// HTTPStatus is the status that answers err to r, by the Kind table
-// (errors.KindOf; a plain error is a 500), FailedPrecondition being 412 for
-// conditional requests.
-func HTTPStatus(err error, r *http.Request) int {
-	return status.HTTP(errors.KindOf(err), status.Conditional(r))
+// HTTPStatus is the status that answers v to r, by the Kind table (a plain
+// error is a 500), FailedPrecondition being 412 for conditional requests.
+func HTTPStatus(v Verdict, r *http.Request) int {
+	return status.HTTP(v.Kind, status.Conditional(r))
 }
 
 // problem is an RFC 9457 problem document. "about:blank" says the status
@@ -31,12 +30,12 @@ type problem struct {
 	TraceID string `json:"trace_id,omitempty"`
 }
 
-// WriteProblem answers r with the RFC 9457 problem document for err with
+// WriteProblem answers r with the RFC 9457 problem document for v with
 // status code: the kind's public message (errors.Public), never the
 // error's internal text or stack, the error's Code for expected kinds, and
 // the trace id of the span in r's context. A 499 (nobody reads) gets the
 // status alone.
-func WriteProblem(w http.ResponseWriter, r *http.Request, code int, err error) {
+func WriteProblem(w http.ResponseWriter, r *http.Request, code int, v Verdict) {
 	if code == status.StatusClientClosedRequest {
 		// Nobody is reading. The status is still set so that the span and
 		// the access log say 499.
@@ -47,10 +46,10 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, code int, err error) {
 		Type:   "about:blank",
 		Title:  StatusText(code),
 		Status: code,
-		Detail: errors.Public(err),
+		Detail: errors.Public(v.Err),
 	}
-	if errors.KindOf(err).Expected() {
-		p.Code = string(errors.CodeOf(err))
+	if v.Kind.Expected() {
+		p.Code = string(v.Code)
 	}
 	if span, ok := tracer.SpanFromContext(r.Context()); ok {
 		p.TraceID = span.Context().TraceID()

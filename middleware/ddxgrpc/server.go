@@ -12,7 +12,6 @@ import (
 	"google.golang.org/grpc/peer"
 	grpcstatus "google.golang.org/grpc/status"
 
-	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/internal/status"
@@ -119,23 +118,23 @@ func (c *config) finish(ctx context.Context, method string, start time.Time, err
 		ctx = context.Background()
 	}
 	var (
-		out    error
-		logErr error // the error as logged and recorded: the original, classified
-		code   = codes.OK
-		kind   errors.Kind
+		out  error
+		logV outcome.Verdict // the error as logged and recorded: the original, classified once
+		code = codes.OK
+		kind errors.Kind
 	)
 	span, _ := tracer.SpanFromContext(ctx)
 	if err != nil {
 		var st *grpcstatus.Status
-		st, logErr, kind = toStatus(ctx, span, err)
-		if reason := errors.CodeOf(logErr); reason != "" && kind.Expected() {
+		st, logV, kind = toStatus(ctx, span, err)
+		if reason := logV.Code; reason != "" && kind.Expected() {
 			// Like the HTTP problem's "code": only for outcomes a client
 			// can act on; the code of a failure stays in logs and spans.
 			st = withReason(st, method, reason)
 		}
 		code = st.Code()
 		out = st.Err()
-		ddx.RecordError(span, logErr)
+		outcome.RecordError(span, logV, !logV.Kind.Expected(), "")
 	}
 	if start.IsZero() && !panicked {
 		return out // untraced method: no line
@@ -159,7 +158,7 @@ func (c *config) finish(ctx context.Context, method string, start time.Time, err
 	if ip := clientIP(ctx); ip != "" {
 		attrs = append(attrs, slog.String(outcome.AttrClientIP, ip))
 	}
-	outcome.Log(ctx, l, level, accessMessage, logErr, attrs)
+	outcome.Log(ctx, l, level, accessMessage, logV.Err, attrs)
 	return out
 }
 
@@ -180,11 +179,11 @@ type grpcStatuser interface{ GRPCStatus() *grpcstatus.Status }
 //
 // Kinds that are not expected get the trace id appended to the message, to
 // quote to support.
-func toStatus(ctx context.Context, span *tracer.Span, err error) (*grpcstatus.Status, error, errors.Kind) {
+func toStatus(ctx context.Context, span *tracer.Span, err error) (*grpcstatus.Status, outcome.Verdict, errors.Kind) {
 	if gs, ok := err.(grpcStatuser); ok {
 		if st := gs.GRPCStatus(); st != nil && st.Code() != codes.OK {
 			k := kindOfCode(st.Code())
-			return publicStatus(span, st, k), errors.E(k, err), k
+			return publicStatus(span, st, k), outcome.Classify(errors.E(k, err)), k
 		}
 	}
 	var e *errors.Error
@@ -193,12 +192,12 @@ func toStatus(ctx context.Context, span *tracer.Span, err error) (*grpcstatus.St
 		if errors.As(err, &gs) {
 			if st := gs.GRPCStatus(); st != nil && st.Code() != codes.OK {
 				k := kindOfCode(st.Code())
-				return publicStatus(span, st, k), errors.E(k, err), k
+				return publicStatus(span, st, k), outcome.Classify(errors.E(k, err)), k
 			}
 		}
 	}
-	k := errors.KindOf(err)
-	return grpcstatus.New(status.GRPC(k), withTraceID(span, k, errors.Public(err))), err, k
+	v := outcome.Classify(err)
+	return grpcstatus.New(status.GRPC(v.Kind), withTraceID(span, v.Kind, errors.Public(err))), v, v.Kind
 }
 
 // publicStatus is st as the client may see it. An expected outcome keeps
