@@ -102,7 +102,7 @@ func newTestTransport(base http.RoundTripper, v *localview.View) *agentTransport
 type nopReports struct{}
 
 func (nopReports) Delivered()           {}
-func (nopReports) Failed(string, error) {}
+func (nopReports) Failed(string, int, error) {}
 func (nopReports) Showing(bool)         {}
 
 // failures records the failures the transport reports through its hook.
@@ -112,7 +112,7 @@ type failures struct {
 	what []string
 }
 
-func (f *failures) Failed(what string, _ error) {
+func (f *failures) Failed(what string, _ int, _ error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.what = append(f.what, what)

@@ -3,8 +3,6 @@ package ddx
 import (
 	"context"
 	"log/slog"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,7 +29,7 @@ type tracerLogger struct {
 	down    bool      // an outage has been explained and not yet resolved
 	lastSum time.Time // when the outage was last explained or summarised
 	held    int       // agent messages not shown since lastSum
-	lost    int       // traces the tracer reported lost during this outage
+	lost    int       // traces lost during this outage, as the transport counts them
 
 	// viewOn is whether the local trace view is showing traces, in which
 	// case they are not all lost to the person watching.
@@ -61,16 +59,19 @@ func (t *tracerLogger) log(lvl tracer.LogLevel, msg string) {
 	t.logger.LogAttrs(context.Background(), level, msg)
 }
 
-var lostRe = regexp.MustCompile(`lost (\d+) traces?`)
-
-// Failed is the transport's report of a request the Agent did not take
-// (localview.Reports).
-func (t *tracerLogger) Failed(what string, err error) {
+// Failed is the transport's report of a request the Agent did not take,
+// losing lost traces (localview.Reports). The count is the transport's:
+// the tracer's own "lost N traces" messages are aggregated for a minute
+// and keep the N of the first only.
+func (t *tracerLogger) Failed(what string, lost int, err error) {
 	msg := what + ": " + err.Error()
 	cause, ok := agentTrouble("agent " + msg)
 	if !ok {
 		cause = err.Error()
 	}
+	t.mu.Lock()
+	t.lost += lost
+	t.mu.Unlock()
 	t.trouble(cause, msg)
 }
 
@@ -78,10 +79,6 @@ func (t *tracerLogger) Failed(what string, err error) {
 // first time, summarised at most once per t.every after that.
 func (t *tracerLogger) trouble(cause, msg string) {
 	t.mu.Lock()
-	if m := lostRe.FindStringSubmatch(msg); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		t.lost += n
-	}
 	now := t.now()
 	first := !t.down
 	due := !first && now.Sub(t.lastSum) >= t.every

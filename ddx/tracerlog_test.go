@@ -58,10 +58,11 @@ func TestAgentTroubleIsExplainedOnceThenSummarisedPerMinute(t *testing.T) {
 	tl, now := newTestTracerLogger(&buf)
 	refused := errors.New(`dial tcp 127.0.0.1:8126: connect: connection refused`)
 
-	tl.Failed("GET /info", refused)
+	tl.Failed("GET /info", 0, refused)
 	for range 50 {
+		// The tracer's own count is not added: the transport's is.
 		tl.log(3, "Datadog Tracer v2.12.0 ERROR: lost 2 traces: Post \"http://localhost:8126/v0.4/traces\": dial tcp 127.0.0.1:8126: connect: connection refused")
-		tl.Failed("PUT /v0.4/traces", refused)
+		tl.Failed("PUT /v0.4/traces", 2, refused)
 	}
 	lines := decodeLines(t, buf.Bytes())
 	require.Len(t, lines, 1, "one explanation, no flood")
@@ -69,7 +70,7 @@ func TestAgentTroubleIsExplainedOnceThenSummarisedPerMinute(t *testing.T) {
 	assert.Equal(t, "WARN", lines[0]["status"])
 
 	*now = now.Add(61 * time.Second)
-	tl.Failed("PUT /v0.4/traces", refused)
+	tl.Failed("PUT /v0.4/traces", 0, refused)
 	lines = decodeLines(t, buf.Bytes())
 	require.Len(t, lines, 2, "a summary after a minute")
 	assert.Contains(t, lines[1]["message"], "still not reachable")
@@ -84,7 +85,7 @@ func TestAgentTroubleIsExplainedOnceThenSummarisedPerMinute(t *testing.T) {
 	assert.Equal(t, "INFO", lines[2]["status"])
 
 	// A new outage is explained again.
-	tl.Failed("PUT /v0.4/traces", refused)
+	tl.Failed("PUT /v0.4/traces", 1, refused)
 	assert.Len(t, decodeLines(t, buf.Bytes()), 4)
 }
 
@@ -122,7 +123,7 @@ func TestAgentTroubleMentionsTheLocalView(t *testing.T) {
 		if on {
 			tl.Showing(false)
 		}
-		tl.Failed("GET /info", errors.New("dial tcp 127.0.0.1:8126: connect: connection refused"))
+		tl.Failed("GET /info", 0, errors.New("dial tcp 127.0.0.1:8126: connect: connection refused"))
 		lines := decodeLines(t, buf.Bytes())
 		require.Len(t, lines, 1)
 		if on {

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +34,15 @@ type agentTransport struct {
 	// hook is told of every request and its outcome: the local view and,
 	// through it, the tracer logger (Start makes it).
 	hook agentHook
+
+	// retries is DD_TRACE_SEND_RETRIES: how many times the tracer sends a
+	// trace payload again before it drops it. With retries, attempts
+	// counts the failed sends of each payload in flight (the tracer sends
+	// the same payload value as the body of every attempt), so that a
+	// payload is counted lost once, at its last attempt.
+	retries  int
+	mu       sync.Mutex
+	attempts map[io.ReadCloser]int
 }
 
 // agentHook is the one thing the transport tells about the tracer's
@@ -39,12 +50,14 @@ type agentTransport struct {
 // trip, and returns what the tracer gets; Delivered is told of every trace
 // payload the Agent took, so an outage that was reported can be reported
 // over; Failed of every request the Agent did not take, as it happens (the
-// tracer's own messages about it arrive up to a minute later, aggregated),
-// except requests abandoned at Stop. *localview.Hook implements it.
+// tracer's own messages about it arrive up to a minute later, aggregated,
+// with the count of the first only), with the number of traces that the
+// failure loses, except requests abandoned at Stop. *localview.Hook
+// implements it.
 type agentHook interface {
 	RoundTrip(req *http.Request, agent http.RoundTripper) (*http.Response, error)
 	Delivered(req *http.Request)
-	Failed(req *http.Request, err error)
+	Failed(req *http.Request, lost int, err error)
 }
 
 func newAgentTransport(agentURL *url.URL, infoTimeout time.Duration, hook agentHook) *agentTransport {
@@ -67,7 +80,12 @@ func newAgentTransport(agentURL *url.URL, infoTimeout time.Duration, hook agentH
 		tr.MaxIdleConnsPerHost = 100
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &agentTransport{base: tr, infoTimeout: infoTimeout, ctx: ctx, cancel: cancel, hook: hook}
+	t := &agentTransport{base: tr, infoTimeout: infoTimeout, ctx: ctx, cancel: cancel, hook: hook}
+	// The tracer reads the variable the same way: a bad value means none.
+	if n, err := strconv.Atoi(os.Getenv("DD_TRACE_SEND_RETRIES")); err == nil && n > 0 {
+		t.retries, t.attempts = n, make(map[io.ReadCloser]int)
+	}
+	return t
 }
 
 // client returns an http.Client over t. The tracer's usual 10 s timeout is
@@ -81,7 +99,38 @@ func (t *agentTransport) client() *http.Client {
 const agentRequestTimeout = 10 * time.Second
 
 func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return t.hook.RoundTrip(req, (*boundedTransport)(t))
+	resp, err := t.hook.RoundTrip(req, (*boundedTransport)(t))
+	if t.attempts != nil && isTraces(req) {
+		// What the tracer gets decides whether it sends the payload again.
+		t.mu.Lock()
+		if n := t.attempts[req.Body] + 1; err == nil && resp.StatusCode < 400 || n > t.retries {
+			delete(t.attempts, req.Body)
+		} else {
+			t.attempts[req.Body] = n
+		}
+		t.mu.Unlock()
+	}
+	return resp, err
+}
+
+func isTraces(req *http.Request) bool { return strings.HasSuffix(req.URL.Path, "/traces") }
+
+// lost returns the number of traces lost if req, which the Agent did not
+// take, was a trace payload's last attempt.
+func (t *agentTransport) lost(req *http.Request) int {
+	if !isTraces(req) {
+		return 0
+	}
+	if t.attempts != nil {
+		t.mu.Lock()
+		last := t.attempts[req.Body] >= t.retries
+		t.mu.Unlock()
+		if !last {
+			return 0
+		}
+	}
+	n, _ := strconv.Atoi(req.Header.Get("X-Datadog-Trace-Count"))
+	return n
 }
 
 // boundedTransport is the transport without its hook's RoundTrip: what the
@@ -114,13 +163,14 @@ func (t *agentTransport) roundTrip(req *http.Request) (*http.Response, error) {
 		if t.ctx.Err() != nil {
 			return nil, err
 		}
-		t.hook.Failed(req, err)
+		t.hook.Failed(req, t.lost(req), err)
 		return nil, err
 	}
-	if resp.StatusCode >= 500 {
-		t.hook.Failed(req, fmt.Errorf("the Agent answered %s", resp.Status))
+	// The tracer drops a trace payload on any status from 400 up.
+	if resp.StatusCode >= 500 || resp.StatusCode >= 400 && isTraces(req) {
+		t.hook.Failed(req, t.lost(req), fmt.Errorf("the Agent answered %s", resp.Status))
 	}
-	if resp.StatusCode < 300 && strings.HasSuffix(req.URL.Path, "/traces") {
+	if resp.StatusCode < 300 && isTraces(req) {
 		t.hook.Delivered(req)
 	}
 	// The context must live until the body is read: release it on Close.

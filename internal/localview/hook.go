@@ -21,8 +21,9 @@ import (
 type Reports interface {
 	// Delivered: the Agent took a trace payload.
 	Delivered()
-	// Failed: the Agent did not take a request (what is "METHOD /path").
-	Failed(what string, err error)
+	// Failed: the Agent did not take a request (what is "METHOD /path"),
+	// and lost traces are gone with it.
+	Failed(what string, lost int, err error)
 	// Showing: the view shows every trace from now on; auto means it
 	// turned on because no Agent could be dialled.
 	Showing(auto bool)
@@ -109,9 +110,10 @@ type forwardKey struct{}
 // payload req.
 func (h *Hook) Delivered(*http.Request) { h.reports.Delivered() }
 
-// Failed is the transport's report that the Agent did not take req. The
-// transport does not call it for requests it abandoned at Stop.
-func (h *Hook) Failed(req *http.Request, err error) {
+// Failed is the transport's report that the Agent did not take req, and
+// that lost traces are gone with it. The transport does not call it for
+// requests it abandoned at Stop.
+func (h *Hook) Failed(req *http.Request, lost int, err error) {
 	noAgent := isDialError(err)
 	if noAgent && h.auto != nil {
 		h.autoOnce.Do(h.startAuto)
@@ -120,7 +122,7 @@ func (h *Hook) Failed(req *http.Request, err error) {
 		fwd.noAgent.Store(true) // the view answers for it
 		return
 	}
-	h.reports.Failed(req.Method+" "+req.URL.Path, err)
+	h.reports.Failed(req.Method+" "+req.URL.Path, lost, err)
 }
 
 // startAuto switches the view on when the Agent turned out to be absent.

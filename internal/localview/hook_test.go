@@ -23,7 +23,7 @@ type reports struct {
 }
 
 func (r *reports) Delivered() { r.mu.Lock(); r.delivered++; r.mu.Unlock() }
-func (r *reports) Failed(what string, _ error) {
+func (r *reports) Failed(what string, _ int, _ error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.failed = append(r.failed, what)
@@ -36,7 +36,7 @@ type absentAgent struct{ h *Hook }
 
 func (a absentAgent) RoundTrip(req *http.Request) (*http.Response, error) {
 	err := &net.OpError{Op: "dial", Net: "unix", Err: errors.New("connect: no such file or directory")}
-	a.h.Failed(req, err)
+	a.h.Failed(req, 0, err)
 	return nil, err
 }
 
@@ -164,7 +164,7 @@ func TestLocalViewAnswersWhenNoAgent(t *testing.T) {
 	assert.Equal(t, []string{"GET /info", "GET /info"}, rep.failed, "the absent Agent is reported for /info, not for traces the view showed")
 
 	// A failure that is not a missing Agent is reported, and not answered.
-	h.Failed(req, errors.New("EOF"))
+	h.Failed(req, 0, errors.New("EOF"))
 	assert.Equal(t, []string{"GET /info", "GET /info", "POST /v0.4/traces"}, rep.failed)
 	h.Delivered(req)
 	assert.Equal(t, 1, rep.delivered)
