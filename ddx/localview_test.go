@@ -101,9 +101,9 @@ func newTestTransport(base http.RoundTripper, v *localview.View) *agentTransport
 
 type nopReports struct{}
 
-func (nopReports) Delivered()           {}
+func (nopReports) Delivered()                {}
 func (nopReports) Failed(string, int, error) {}
-func (nopReports) Showing(bool)         {}
+func (nopReports) Showing(bool)              {}
 
 // failures records the failures the transport reports through its hook.
 type failures struct {
