@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"runtime"
 	"strconv"
+
+	"github.com/ddx-go/ddx/internal/caller"
 )
 
 // Op names the operation that failed, conventionally "package.Function" or
@@ -77,14 +79,15 @@ var (
 // "errors.E: ..." and names the type, and whose stack shows the call.
 func E(args ...any) error {
 	var (
-		op     Op
-		kind   Kind
-		code   Code
-		msg    string
-		nattrs int
-		cause  error
-		causes []error // only when there is more than one cause
-		bad    []string
+		op      Op
+		kind    Kind
+		code    Code
+		msg     string
+		nattrs  int
+		cause   error
+		causes  []error // only when there is more than one cause
+		bad     []string
+		outside caller.Outside
 	)
 	for _, arg := range args {
 		switch a := arg.(type) {
@@ -100,6 +103,8 @@ func E(args ...any) error {
 			nattrs++
 		case []slog.Attr:
 			nattrs += len(a)
+		case caller.Outside:
+			outside = a
 		case nil:
 			// An untyped nil: a cause that did not happen.
 		case *Error:
@@ -146,6 +151,11 @@ func E(args ...any) error {
 		if n > 0 && !inInit(pcs[:n]) {
 			e.pcs = make([]uintptr, n)
 			copy(e.pcs, pcs[:n])
+			if len(outside) > 0 {
+				// On the copy: symbolising the frames must not make the
+				// array above escape for every other error.
+				e.pcs = e.pcs[outside.First(e.pcs):]
+			}
 		}
 	}
 	e.Op, e.Kind, e.Code, e.Msg, e.Err = op, kind, code, msg, cause

@@ -18,6 +18,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/caller"
 	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/internal/status"
 )
@@ -160,6 +161,7 @@ func (c *classifier) RoundTrip(r *http.Request) (*http.Response, error) {
 		transportKind(ctx, r.Cancel, err),
 		err,
 		slog.Duration(outcome.AttrDuration, time.Since(start)),
+		callerOutside,
 	)
 	if span, ok := tracer.SpanFromContext(ctx); ok {
 		// The span's error.message names the call by its route, as Do's
@@ -169,6 +171,15 @@ func (c *classifier) RoundTrip(r *http.Request) (*http.Response, error) {
 		outcome.RecordError(span, v, !v.Kind.Expected(), "")
 	}
 	return nil, err
+}
+
+// callerOutside starts a failed round trip's stack at the code that sent
+// the request: below it are only this package's transport, contrib's and
+// net/http's client.
+var callerOutside = caller.Outside{
+	"github.com/ddx-go/ddx/middleware",
+	"github.com/DataDog/dd-trace-go/contrib/net/http/v2",
+	"net/http",
 }
 
 // transportKind classifies the error of a round trip that got no response.

@@ -535,4 +535,9 @@ func TestClientDoNamesTheCallOnce(t *testing.T) {
 	if errors.KindOf(err) != errors.Unavailable {
 		t.Errorf("KindOf = %v, want Unavailable", errors.KindOf(err))
 	}
+	// The stack starts at the code that sent the request, not in the
+	// transports below it.
+	if st := errors.Stack(err); !strings.HasPrefix(st, "github.com/ddx-go/ddx/middleware_test.TestClientDoNamesTheCallOnce\n") {
+		t.Errorf("stack does not start at the caller:\n%s", st)
+	}
 }
