@@ -80,6 +80,12 @@ func stackOf(err error, depth int) []uintptr {
 	return found
 }
 
+// HasStack reports whether err's chain carries the stack of where it was
+// created, as [Stack] would format it, without formatting it: an
+// integration that is given a plain error can add one where it records
+// it, errors.E(err), at no cost for errors that have one.
+func HasStack(err error) bool { return stackOf(err, 0) != nil }
+
 // Stack returns the stack of where err was created, formatted like the
 // frames of a Go traceback, innermost first:
 //

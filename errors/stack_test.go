@@ -46,6 +46,11 @@ func TestStack(t *testing.T) {
 	if strings.Contains(st, "errors.E") || strings.Contains(st, "ddx/errors.") {
 		t.Errorf("Stack shows the package's own frames:\n%s", st)
 	}
+	for _, e := range []error{err, fmt.Errorf("w: %w", err), errors.Join(io.EOF, err)} {
+		if !errors.HasStack(e) {
+			t.Errorf("HasStack(%v) = false", e)
+		}
+	}
 }
 
 func TestStackOnce(t *testing.T) {
@@ -95,6 +100,9 @@ func TestStackNone(t *testing.T) {
 			t.Parallel()
 			if got := errors.Stack(tt.err); got != "" {
 				t.Errorf("Stack = %q, want none", got)
+			}
+			if errors.HasStack(tt.err) {
+				t.Error("HasStack = true, want false")
 			}
 		})
 	}

@@ -26,7 +26,7 @@ func ErrorStatus(w http.ResponseWriter, r *http.Request, code int, err error) {
 	if err == nil || w == nil || r == nil {
 		return
 	}
-	if errors.Stack(err) == "" {
+	if !errors.HasStack(err) {
 		err = errors.E(err)
 	}
 	v := outcome.Classify(err)

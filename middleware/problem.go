@@ -59,7 +59,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	if err == nil || w == nil || r == nil {
 		return
 	}
-	if errors.Stack(err) == "" {
+	if !errors.HasStack(err) {
 		// A plain error has no creation stack; the caller of Error is the
 		// next best place to point Error Tracking at.
 		err = errors.E(err)
