@@ -9,11 +9,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -327,7 +329,7 @@ func TestStep2Errors(t *testing.T) {
 func TestStep3HTTP(t *testing.T) {
 	t.Parallel()
 	agent := testagent.Start(t)
-	p := start(t, "step3-http", append(withAgent(agent), "ADDR=127.0.0.1:0")...)
+	p := start(t, "step3-http", append(withAgent(agent), "PORT=0")...)
 	base := "http://" + p.waitLog(t, "listening")["addr"].(string)
 
 	code, body := get(t, base, "/hello")
@@ -440,7 +442,7 @@ func TestStep4OutboundAndJobs(t *testing.T) {
 func TestStep5LogsAndTraces(t *testing.T) {
 	t.Parallel()
 	agent := testagent.Start(t)
-	p := start(t, "step5-logs-and-traces", append(withAgent(agent), "ADDR=127.0.0.1:0")...)
+	p := start(t, "step5-logs-and-traces", append(withAgent(agent), "PORT=0")...)
 	base := "http://" + p.waitLog(t, "listening")["addr"].(string)
 
 	code, answer := getProblem(t, base, "/checkout/42")
@@ -549,4 +551,36 @@ func TestStep7Noise(t *testing.T) {
 	off := start(t, "step7-noise", "DD_TRACE_AGENT_URL=http://127.0.0.1:1", "DD_PROFILING_ENABLED=false", "DDX_LOG_SAMPLING=off")
 	off.wait(t)
 	assert.Len(t, off.logs("request failed"), 1000, "DDX_LOG_SAMPLING=off writes every line")
+}
+
+// TestServingStepsSayWhenThePortIsTaken: a step still running in another
+// terminal holds the port. The next one must not look as if it served: it
+// exits non-zero, with one line that says why and how to pick another port.
+func TestServingStepsSayWhenThePortIsTaken(t *testing.T) {
+	t.Parallel()
+	for _, step := range []string{"step3-http", "step5-logs-and-traces"} {
+		t.Run(step, func(t *testing.T) {
+			t.Parallel()
+			taken, err := net.Listen("tcp", "localhost:0")
+			require.NoError(t, err)
+			defer taken.Close()
+			port := strconv.Itoa(taken.Addr().(*net.TCPAddr).Port)
+
+			p := start(t, step, "DD_TRACE_AGENT_URL=http://127.0.0.1:1", "DD_PROFILING_ENABLED=false", "PORT="+port)
+			<-p.done
+			var exit *exec.ExitError
+			require.ErrorAs(t, p.cmd.Wait(), &exit, "a step that cannot serve exits non-zero:\n%s", p.stdout())
+			assert.NotZero(t, exit.ExitCode())
+
+			var errs []map[string]any
+			for _, l := range p.json() {
+				if l["status"] == "ERROR" {
+					errs = append(errs, l)
+				}
+			}
+			require.Len(t, errs, 1, "one line says what is wrong:\n%s", p.stdout())
+			assert.Equal(t, "cannot listen on port "+port+", pick another: PORT=8081 go run ./"+step, errs[0]["message"])
+			assert.Contains(t, errorOf(t, errs[0])["message"], "address already in use", "the cause says the port is taken")
+		})
+	}
 }

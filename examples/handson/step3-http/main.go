@@ -6,7 +6,7 @@
 //	curl -i localhost:8080/boom      # 500, ERROR: a real problem
 //	curl -i localhost:8080/healthz   # 200, and nothing is logged
 //
-// Ctrl-C stops it. ADDR changes the address (ADDR=127.0.0.1:0 picks a port).
+// Ctrl-C stops it. PORT changes the port (PORT=0 picks a free one).
 package main
 
 import (
@@ -25,6 +25,12 @@ import (
 )
 
 func main() {
+	if err := run(); err != nil {
+		os.Exit(1) // run has said why
+	}
+}
+
+func run() error {
 	defer ddx.Start().Stop()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -43,14 +49,15 @@ func main() {
 	}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {})
 
-	ln, err := net.Listen("tcp", cmp.Or(os.Getenv("ADDR"), "localhost:8080"))
-	if err != nil {
-		slog.Error("cannot listen", "error", err)
-		return
+	port := cmp.Or(os.Getenv("PORT"), "8080")
+	ln, err := net.Listen("tcp", "localhost:"+port)
+	if err != nil { // most often another program (an earlier step?) has the port
+		slog.Error("cannot listen on port "+port+", pick another: PORT=8081 go run ./step3-http", "error", err)
+		return err
 	}
 	slog.Info("listening", "addr", ln.Addr().String())
 	srv := &http.Server{Handler: middleware.Wrap(mux)} // Wrap: a span and a log line per request
 	go srv.Serve(ln)
 	<-ctx.Done() // Ctrl-C
-	srv.Shutdown(context.Background())
+	return srv.Shutdown(context.Background())
 }

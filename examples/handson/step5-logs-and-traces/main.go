@@ -5,7 +5,7 @@
 //
 // Every line logged with the request's context carries that trace id as
 // dd.trace_id: that one id joins the client's answer, the log lines and the
-// trace. Ctrl-C stops it; ADDR changes the address.
+// trace. Ctrl-C stops it; PORT changes the port (PORT=0 picks a free one).
 package main
 
 import (
@@ -39,6 +39,12 @@ func checkout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func main() {
+	if err := run(); err != nil {
+		os.Exit(1) // run has said why
+	}
+}
+
+func run() error {
 	defer ddx.Start().Stop()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -46,14 +52,15 @@ func main() {
 	mux := http.NewServeMux()
 	mux.Handle("GET /checkout/{id}", middleware.HandlerFunc(checkout))
 
-	ln, err := net.Listen("tcp", cmp.Or(os.Getenv("ADDR"), "localhost:8080"))
-	if err != nil {
-		slog.Error("cannot listen", "error", err)
-		return
+	port := cmp.Or(os.Getenv("PORT"), "8080")
+	ln, err := net.Listen("tcp", "localhost:"+port)
+	if err != nil { // most often another program (an earlier step?) has the port
+		slog.Error("cannot listen on port "+port+", pick another: PORT=8081 go run ./step5-logs-and-traces", "error", err)
+		return err
 	}
 	slog.Info("listening", "addr", ln.Addr().String())
 	srv := &http.Server{Handler: middleware.Wrap(mux)}
 	go srv.Serve(ln)
 	<-ctx.Done()
-	srv.Shutdown(context.Background())
+	return srv.Shutdown(context.Background())
 }
