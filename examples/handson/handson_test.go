@@ -52,7 +52,12 @@ var steps = []string{
 	"step5-logs-and-traces",
 	"step6-memory",
 	"step7-noise",
+	"step8-database",
 }
+
+// modules are the steps that are Go modules of their own (their database
+// drivers stay out of ddx's go.mod); they are built in their directory.
+var modules = map[string]bool{"step8-database": true}
 
 var (
 	buildOnce sync.Once
@@ -71,11 +76,21 @@ func bin(t *testing.T, step string) string {
 		}
 		args := []string{"build", "-o", binDir + string(filepath.Separator)}
 		for _, s := range steps {
-			args = append(args, "./"+s)
+			if !modules[s] {
+				args = append(args, "./"+s)
+			}
 		}
-		cmd := exec.Command("go", args...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		cmds := []*exec.Cmd{exec.Command("go", args...)}
+		for s := range modules {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, s), ".")
+			cmd.Dir = s
+			cmds = append(cmds, cmd)
+		}
+		for _, cmd := range cmds {
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("go build in %s: %v\n%s", cmd.Dir, err, out)
+				return
+			}
 		}
 	})
 	require.NoError(t, buildErr)
@@ -558,7 +573,12 @@ func TestStep7Noise(t *testing.T) {
 // exits non-zero, with one line that says why and how to pick another port.
 func TestServingStepsSayWhenThePortIsTaken(t *testing.T) {
 	t.Parallel()
-	for _, step := range []string{"step3-http", "step5-logs-and-traces"} {
+	for _, tc := range []struct{ step, run string }{
+		{"step3-http", "go run ./step3-http"},
+		{"step5-logs-and-traces", "go run ./step5-logs-and-traces"},
+		{"step8-database", "go run ."}, // run in its own directory
+	} {
+		step := tc.step
 		t.Run(step, func(t *testing.T) {
 			t.Parallel()
 			taken, err := net.Listen("tcp", "localhost:0")
@@ -579,8 +599,66 @@ func TestServingStepsSayWhenThePortIsTaken(t *testing.T) {
 				}
 			}
 			require.Len(t, errs, 1, "one line says what is wrong:\n%s", p.stdout())
-			assert.Equal(t, "cannot listen on port "+port+", pick another: PORT=8081 go run ./"+step, errs[0]["message"])
+			assert.Equal(t, "cannot listen on port "+port+", pick another: PORT=8081 "+tc.run, errs[0]["message"])
 			assert.Contains(t, errorOf(t, errs[0])["message"], "address already in use", "the cause says the port is taken")
 		})
+	}
+}
+
+func TestStep8Database(t *testing.T) {
+	t.Parallel()
+	agent := testagent.Start(t)
+	p := start(t, "step8-database", append(withAgent(agent), "PORT=0")...)
+	base := "http://" + p.waitLog(t, "listening")["addr"].(string)
+
+	code, body := get(t, base, "/items/1")
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "keyboard\n", body, "the row is in SQLite")
+	code, missing := getProblem(t, base, "/items/9")
+	assert.Equal(t, 404, code, "sql.ErrNoRows from a real database is NotFound")
+	assert.Equal(t, "not found", missing.Detail)
+	code, down := getProblem(t, base, "/orders/7")
+	assert.Equal(t, 503, code, "a database that refuses connections is Unavailable")
+	assert.Equal(t, "service unavailable", down.Detail, "the client sees nothing internal")
+	p.interrupt(t)
+	p.requireAllJSON(t)
+
+	access := p.logs("http request")
+	require.Len(t, access, 3)
+	assert.Equal(t, "INFO", access[0]["status"])
+	assert.Equal(t, "WARN", access[1]["status"], "a row that is not there is not an incident")
+	assert.Equal(t, "NotFound", errorOf(t, access[1])["kind"])
+	assert.Equal(t, "items.Get 9: sql: no rows in result set", errorOf(t, access[1])["message"])
+	assert.Equal(t, "ERROR", access[2]["status"], "a database that is down is one")
+	assert.Equal(t, "Unavailable", errorOf(t, access[2])["kind"])
+	assert.Contains(t, errorOf(t, access[2])["message"], "connection refused")
+
+	// Every query is a span under the request's; only the outage is an error.
+	spans := agent.WaitFor(t, 10*time.Second, func(spans []testagent.Span) bool {
+		n := 0
+		for _, s := range spans {
+			if s.Meta["span.kind"] == "server" {
+				n++
+			}
+		}
+		return n == 3
+	})
+	for _, tc := range []struct {
+		traceID, child string
+		err            int32
+	}{
+		{missing.TraceID, "sqlite.query", 0},
+		{down.TraceID, "pgx.query", 1},
+	} {
+		server, ok := testagent.Find(spans, func(s testagent.Span) bool {
+			return s.Meta["span.kind"] == "server" && s.TraceID128() == tc.traceID
+		})
+		require.True(t, ok, "the Agent has the trace of the answer %s", tc.traceID)
+		assert.Equal(t, tc.err, server.Error, server.Resource)
+		query, ok := testagent.Find(spans, func(s testagent.Span) bool {
+			return s.ParentID == server.SpanID && s.Name == tc.child
+		})
+		require.True(t, ok, "a %s span under %s", tc.child, server.Resource)
+		assert.Equal(t, tc.err, query.Error, query.Resource)
 	}
 }

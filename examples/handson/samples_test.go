@@ -114,6 +114,11 @@ func TestReadmeSamples(t *testing.T) {
 			require.NoError(t, err, "%s", out)
 			sample.Match(t, b[1], lines(string(out)))
 		}},
+		{"step8-database", func(t *testing.T, b []sample.Block) {
+			tm, bodies := serve(t, "step8-database", "/items/1", "/items/9", "/orders/7")
+			sample.Match(t, b[0], bodies[1:])
+			sample.Match(t, b[1], tm.Lines(sample.Stdout), tm.Lines(sample.Stderr))
+		}},
 		{"step7-noise", func(t *testing.T, b []sample.Block) {
 			tm := terminal(t, "step7-noise")
 			require.NoError(t, tm.Wait(t))
@@ -133,7 +138,7 @@ func TestReadmeSamples(t *testing.T) {
 // step's section shows.
 var sampleCount = map[string]int{
 	"step1-setup": 2, "step2-errors": 1, "step3-http": 2, "step4-outbound-and-jobs": 1,
-	"step5-logs-and-traces": 2, "step6-memory": 2, "step7-noise": 1,
+	"step5-logs-and-traces": 2, "step6-memory": 2, "step7-noise": 1, "step8-database": 2,
 }
 
 // TestJapaneseSamplesAreTheEnglishOnes: the Japanese guide shows the same
