@@ -3,6 +3,7 @@ package ddx
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,11 +53,35 @@ func (t *tracerLogger) adapter() tracer.Logger {
 func (t *tracerLogger) log(lvl tracer.LogLevel, msg string) {
 	msg = stripPrefix(msg)
 	level := slogLevel(lvl)
+	if n, ok := queueDrops(msg); ok {
+		t.logger.LogAttrs(context.Background(), slog.LevelError,
+			"ddx: "+strconv.Itoa(n)+" traces dropped: spans finished faster than the tracer could queue them for the Agent (a burst). "+
+				"The service itself is not affected.",
+			slog.Int("traces_dropped", n), slog.String("error.message", msg))
+		return
+	}
 	if cause, ok := agentTrouble(msg); ok {
 		t.trouble(cause, msg)
 		return
 	}
 	t.logger.LogAttrs(context.Background(), level, msg)
+}
+
+// queueDrops reads the tracer's "N traces dropped through payload queue":
+// the tracer counts the traces it could not queue while a burst lasts and
+// says so on the first span finished a second later. dd-trace-go holds
+// its error messages for DD_LOGGING_RATE seconds (a minute by default,
+// read before main runs); with DD_LOGGING_RATE=0 the line comes at once.
+// The count is of the first message of such a period only, hence "at
+// least" in what the tracer appends.
+func queueDrops(msg string) (int, bool) {
+	const suffix = " traces dropped through payload queue"
+	i := strings.Index(msg, suffix)
+	if i <= 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(msg[:i])
+	return n, err == nil
 }
 
 // Failed is the transport's report of a request the Agent did not take,
@@ -186,6 +211,10 @@ func agentTrouble(msg string) (cause string, ok bool) {
 		return "abandoned at shutdown", true
 	case strings.Contains(m, "no route to host"), strings.Contains(m, "network is unreachable"):
 		return "no route to the host", true
+	case strings.HasPrefix(m, "lost ") && strings.Contains(m, " traces"):
+		// The tracer's words for a trace payload the Agent refused, with
+		// its answer's body (an HTML error page, say) as the reason.
+		return "it answered, but did not take the traces", true
 	case strings.Contains(m, "decoding features"), strings.Contains(m, "invalid character"),
 		strings.Contains(m, "unexpected /info status"), strings.Contains(m, "status code"),
 		strings.Contains(m, "500"), strings.Contains(m, "502"), strings.Contains(m, "503"):

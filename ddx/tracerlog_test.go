@@ -101,6 +101,7 @@ func TestAgentTroubleCauses(t *testing.T) {
 		{"Failed to upload profile: read: connection reset by peer", "closed"},
 		{"decoding features: invalid character 'x'", "not as a Datadog Agent"},
 		{"unexpected /info status: 500", "not as a Datadog Agent"},
+		{"lost 8544 traces: <!DOCTYPE HTML><html><body><h1>Error response</h1><p>Error code: 501</p>", "did not take the traces"},
 		{"appsec: rules loaded", ""},
 		{"Invalid value for DD_LOGGING_RATE", ""},
 	}
@@ -113,6 +114,23 @@ func TestAgentTroubleCauses(t *testing.T) {
 		assert.True(t, ok, tc.msg)
 		assert.Contains(t, cause, tc.cause, tc.msg)
 	}
+}
+
+// TestQueueDropsSaidPlainly: the tracer's count of traces it could not
+// queue becomes one line that says what happened, with the count.
+func TestQueueDropsSaidPlainly(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	tl, _ := newTestTracerLogger(&buf)
+	tl.log(3, "Datadog Tracer v2.12.0 ERROR: 158252 traces dropped through payload queue (occurred: 01 Dec 26 23:45 UTC)")
+	tl.log(3, "Datadog Tracer v2.12.0 ERROR: 7 traces dropped through payload queue, 3 additional messages skipped (first occurrence: 01 Dec 26 23:45 UTC)")
+	lines := decodeLines(t, buf.Bytes())
+	require.Len(t, lines, 2)
+	assert.Equal(t, "ERROR", lines[0]["status"])
+	assert.Equal(t, "ddx: 158252 traces dropped: spans finished faster than the tracer could queue them for the Agent (a burst). "+
+		"The service itself is not affected.", lines[0]["message"])
+	assert.EqualValues(t, 158252, lines[0]["traces_dropped"])
+	assert.EqualValues(t, 7, lines[1]["traces_dropped"])
 }
 
 func TestAgentTroubleMentionsTheLocalView(t *testing.T) {
