@@ -2,7 +2,6 @@ package ddxpgx
 
 import (
 	"context"
-	"log/slog"
 	"strconv"
 	"time"
 
@@ -102,8 +101,6 @@ const (
 	tagCopyFromTable   = "db.copy_from.tables"
 	tagAcquireDuration = "db.pool.acquire_duration"
 	componentName      = "jackc/pgx.v5"
-	attrOperation      = "db.operation"
-	attrTable          = "db.table"
 )
 
 // NewTracer returns a tracer for connections made with cc (which gives
@@ -204,19 +201,7 @@ func (t *Tracer) end(ctx context.Context, o op, err error) {
 // wrap gives err the operation and what it was about, for the span. When
 // the caller's context is done, that is why the call failed.
 func (t *Tracer) wrap(ctx context.Context, o op, query string, err error) error {
-	var kind errors.Kind
-	switch ctx.Err() {
-	case context.Canceled:
-		kind = errors.Canceled
-	case context.DeadlineExceeded:
-		kind = errors.DeadlineExceeded
-	}
-	attrs := make([]slog.Attr, 1, 2)
-	attrs[0] = slog.String(attrOperation, opNames[o])
-	if table := sqlinfo.Table(query); table != "" {
-		attrs = append(attrs, slog.String(attrTable, table))
-	}
-	return errors.E(t.errOps[o], kind, sqlinfo.CodeOf(err), attrs, err)
+	return sqlinfo.Wrap(ctx, t.errOps[o], opNames[o], query, err)
 }
 
 func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {

@@ -3,7 +3,6 @@ package ddxsql
 import (
 	"context"
 	"database/sql/driver"
-	"log/slog"
 	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
@@ -39,8 +38,6 @@ const (
 	tagQueryType       = "sql.query_type"
 	tagDBMInjected     = "_dd.dbm_trace_injected"
 	componentName      = "database/sql"
-	attrOperation      = "db.operation"
-	attrTable          = "db.table"
 	opPrefix           = "ddxsql."
 	spanNameSuffix     = ".query"
 	dbmInjectedTagTrue = "true"
@@ -141,19 +138,7 @@ func (t *tracing) done(ctx context.Context, q queryType, query string, start tim
 // so that errors.Is and errors.As still find it. When the caller's context
 // is done, that is why the call failed, whatever the driver made of it.
 func (t *tracing) wrap(ctx context.Context, q queryType, query string, err error) error {
-	var kind errors.Kind
-	switch ctx.Err() {
-	case context.Canceled:
-		kind = errors.Canceled
-	case context.DeadlineExceeded:
-		kind = errors.DeadlineExceeded
-	}
-	attrs := make([]slog.Attr, 1, 2)
-	attrs[0] = slog.String(attrOperation, q.String())
-	if table := sqlinfo.Table(query); table != "" {
-		attrs = append(attrs, slog.String(attrTable, table))
-	}
-	return errors.E(t.ops[q], kind, sqlinfo.CodeOf(err), attrs, err)
+	return sqlinfo.Wrap(ctx, t.ops[q], q.String(), query, err)
 }
 
 // comment returns query with Database Monitoring's comment, and the span
