@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/ddx-go/ddx/examples/internal/sample"
 	"github.com/ddx-go/ddx/internal/testagent"
 )
 
@@ -429,7 +430,7 @@ func TestStep4OutboundAndJobs(t *testing.T) {
 		e := errorOf(t, l)
 		assert.Equal(t, "Unavailable", e["kind"], "a refused connection is Unavailable")
 		assert.Contains(t, e["message"], "prices.Sync: fetch prices: ")
-		assert.Contains(t, e["message"], "GET 127.0.0.1:1/prices", "the error names the call that failed")
+		assert.Contains(t, e["message"], `Get "http://127.0.0.1:1/prices"`, "the error names the call that failed")
 	}
 
 	spans := agent.WaitFor(t, 10*time.Second, func(s []testagent.Span) bool {
@@ -529,6 +530,10 @@ func TestStep6Memory(t *testing.T) {
 				top, _ := reports[0]["memory.top.1"].(map[string]any)
 				assert.Equal(t, "main.handle", top["function"], "the function that holds the memory")
 				assert.Contains(t, reports[0]["memory.top"], "main.handle (step6-memory/main.go:")
+				// The repository's README shows this line.
+				readme := sample.With(sample.Blocks(t, "../../README.md"), `"message":"ddx: memory is near its limit"`)
+				require.Len(t, readme, 1)
+				sample.Match(t, readme[0], p.lines)
 			} else {
 				assert.Empty(t, reports)
 			}

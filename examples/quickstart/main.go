@@ -5,8 +5,10 @@
 //	go run ./examples/quickstart          # serves on 127.0.0.1:8080
 //	PORT=9000 DD_SERVICE=shop DD_ENV=dev go run ./examples/quickstart
 //
-// It works without a Datadog Agent: spans are then dropped, and one log line
-// says so (with DD_ENV=local each trace is printed on stderr instead). Try:
+// It works without a Datadog Agent: one log line says so and, on a terminal,
+// each finished trace is drawn on stderr instead (the local trace view;
+// DD_ENV=local shows it even with an Agent, DDX_LOCAL_VIEW=false never).
+// With stdout and stderr piped and no Agent, the spans are dropped. Try:
 //
 //	curl -i localhost:8080/hello
 //	curl -i localhost:8080/users/1     # 200, a JSON user

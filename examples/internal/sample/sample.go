@@ -37,24 +37,41 @@ func Blocks(t testing.TB, file string) []Block {
 		cur     *Block
 		n       int
 	)
+	indent := "" // of the open block's fence, as in a list item
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		n++
 		line := sc.Text()
+		fence := strings.TrimLeft(line, " ")
 		switch {
-		case cur != nil && line == "```":
+		case cur != nil && line == indent+"```":
 			out = append(out, *cur)
 			cur = nil
 		case cur != nil:
-			cur.Lines = append(cur.Lines, line)
-		case strings.HasPrefix(line, "```"):
-			cur = &Block{File: file, Line: n, Heading: heading, Lang: strings.TrimPrefix(line, "```")}
+			cur.Lines = append(cur.Lines, strings.TrimPrefix(line, indent))
+		case strings.HasPrefix(fence, "```"):
+			indent = line[:len(line)-len(fence)]
+			cur = &Block{File: file, Line: n, Heading: heading, Lang: strings.TrimPrefix(fence, "```")}
 		case strings.HasPrefix(line, "#"):
 			heading = strings.TrimSpace(strings.TrimLeft(line, "#"))
 		}
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+// With returns the blocks that have a line containing s.
+func With(blocks []Block, s string) []Block {
+	var out []Block
+	for _, b := range blocks {
+		for _, l := range b.Lines {
+			if strings.Contains(l, s) {
+				out = append(out, b)
+				break
+			}
+		}
 	}
 	return out
 }
@@ -119,6 +136,13 @@ func Mask(s string) string {
 func pattern(line string) *regexp.Regexp {
 	parts := strings.Split(Mask(line), "…")
 	for i, p := range parts {
+		// "a … b" is a cut: it may have been nothing, "a b".
+		if i > 0 {
+			p = strings.TrimPrefix(p, " ")
+		}
+		if i < len(parts)-1 {
+			p = strings.TrimSuffix(p, " ")
+		}
 		parts[i] = regexp.QuoteMeta(p)
 	}
 	return regexp.MustCompile("^" + strings.Join(parts, ".*") + "$")
