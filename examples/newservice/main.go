@@ -200,7 +200,7 @@ func fixGoMod(data []byte, dstMod, repo string) ([]byte, error) {
 	}
 	data = bytes.Replace(data, old, []byte("module "+dstMod+"\n"), 1)
 	if !bytes.Contains(data, []byte("=> ../..\n")) {
-		return nil, errors.New("the template's go.mod no longer replaces ddx with ../..")
+		return nil, errors.New("the template's go.mod no longer replaces ddx with the repository (=> ../..)")
 	}
 	data = bytes.Replace(data, []byte("// Builds the template against the ddx next to it, for development inside the\n// ddx repository. A copy made with gonew must drop them and require a release:"),
 		[]byte("// Builds the service against the ddx clone it was made from, until ddx is\n// published. Then drop them and require releases:"), 1)
