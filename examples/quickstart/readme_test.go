@@ -86,7 +86,7 @@ func TestRootReadmeSamples(t *testing.T) {
 		// /orders/7 in a loop: more than the 10 lines a second written of
 		// one failure, so the rest is summarised.
 		paths := []string{"/users/9"}
-		for range 20 {
+		for range 50 {
 			paths = append(paths, "/orders/7")
 		}
 		for _, p := range paths {
