@@ -62,34 +62,46 @@ const (
 )
 
 // kindOf returns the innermost stated kind of err's chain or, when there is
-// none, its innermost library kind.
+// none, its innermost library kind. It is the one walk of the package that
+// keeps a loop of its own instead of the walker: it runs for every failed
+// request and every failing log record, and the walker's calls cost it half
+// as much again (56 against 87 ns over six layers).
 func kindOf(err error, depth int) verdict {
 	var said, lib verdict
-	for w := walk(err, depth); w.ok(); w.next() {
-		switch x := w.err.(type) {
+	for ; err != nil && depth < maxChain; depth++ {
+		switch x := err.(type) {
 		case *Error:
+			if x == nil {
+				return pick(said, lib)
+			}
 			if x.Kind != Other {
 				said = verdict{x.Kind, stated}
 			}
+			err = x.Err
 			continue
 		case interface{ Unwrap() []error }:
-			if v, _ := joinKind(x.Unwrap(), w.depth+1); v.strength == stated {
+			if v, _ := joinKind(x.Unwrap(), depth+1); v.strength == stated {
 				return v
 			} else if v.strength > none {
 				lib = v
 			}
-			if k, found := contextKind(w.err); found {
+			if k, found := contextKind(err); found {
 				return verdict{k, stated}
 			}
 			return pick(said, lib)
 		}
-		if k, found := contextKind(w.err); found {
+		if k, found := contextKind(err); found {
 			said = verdict{k, stated}
-		} else if said.strength < stated && !isTextWrapper(w.err) {
-			if k, found := libraryKind(w.err); found {
+		} else if said.strength < stated && !isTextWrapper(err) {
+			if k, found := libraryKind(err); found {
 				lib = verdict{k, library}
 			}
 		}
+		u, isWrapper := err.(interface{ Unwrap() error })
+		if !isWrapper {
+			break
+		}
+		err = u.Unwrap()
 	}
 	return pick(said, lib)
 }

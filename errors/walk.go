@@ -2,11 +2,11 @@ package errors
 
 // walker steps down an error's chain one layer at a time, outermost first:
 // from an *Error to its Err, from any other error to what its Unwrap()
-// error method returns. Every walk of the package (kinds, public
-// messages, codes, stacks, attributes, root causes) goes through it, so
-// that they all stop at the same places: the end of the chain, a nil
-// *Error (whose fields cannot be read), and maxChain layers (a chain that
-// wraps itself).
+// error method returns. The walks of the package (public messages, codes,
+// stacks, attributes, root causes) go through it, so that they all stop at
+// the same places: the end of the chain, a nil *Error (whose fields cannot
+// be read), and maxChain layers (a chain that wraps itself). kindOf keeps a
+// loop of its own with the same stops, for speed (see there).
 //
 // A join (Unwrap() []error, from [Join] or fmt.Errorf with several %w)
 // ends the walk after its own layer: a walker made by walk leaves its
