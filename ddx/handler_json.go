@@ -193,8 +193,33 @@ func appendSep(b []byte) []byte {
 // and empty groups write nothing). A top-level error attribute claims the
 // root "error" key if nothing has yet.
 func (e *encoder) attr(a slog.Attr, top bool) bool {
+	if e.replace == nil && !e.secret && a.Key != "" && isScalar(a.Value.Kind()) {
+		// Most attributes: a keyed scalar, nothing to resolve, redacted
+		// by its key alone.
+		v := a.Value
+		if e.secrets.Match(a.Key) {
+			v = redactedValue
+		}
+		key := a.Key
+		if top {
+			key = unreserved(key)
+		}
+		e.buf = appendSep(e.buf)
+		e.buf = jsonbuf.AppendKey(e.buf, key)
+		e.value(v)
+		return true
+	}
 	a, err := e.prepare(a, true)
 	return e.write(a, err, top)
+}
+
+// isScalar reports whether a value of kind k is written as it is.
+func isScalar(k slog.Kind) bool {
+	switch k {
+	case slog.KindString, slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindBool, slog.KindDuration, slog.KindTime:
+		return true
+	}
+	return false
 }
 
 // write appends a prepared attribute; err is the error it holds, if any.
