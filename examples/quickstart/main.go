@@ -73,24 +73,10 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 		// net/http's own complaints (bad TLS handshakes...) as JSON too.
 		ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
 	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-
-	select {
-	case err := <-done:
-		return err // Serve failed on its own
-	case <-ctx.Done():
-	}
-	slog.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	defer context.AfterFunc(ctx, func() { slog.Info("shutting down") })()
+	// Serve is http.Server.Shutdown without its five-second wait for
+	// clients that connected and sent nothing yet.
+	return middleware.Serve(ctx, srv, ln, 10*time.Second)
 }
 
 func port() string {

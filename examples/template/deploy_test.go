@@ -181,6 +181,8 @@ func TestKubernetesManifest(t *testing.T) {
 			"DD_SERVICE":    "fieldRef:metadata.labels['tags.datadoghq.com/service']",
 			"DD_VERSION":    "fieldRef:metadata.labels['tags.datadoghq.com/version']",
 			"DD_AGENT_HOST": "fieldRef:status.hostIP",
+			// dd-trace-go's error lines as they happen, not a minute late.
+			"DD_LOGGING_RATE": "0",
 		} {
 			if env[name] != want {
 				t.Errorf("%s = %q, want %q", name, env[name], want)

@@ -89,29 +89,22 @@ func run(ctx context.Context, cfg config, ln net.Listener, svc *service) error {
 		jobs.Wait()
 	}()
 
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	// Serving ends once the drain is over: until then the server keeps
+	// answering while /readyz fails and the load balancer takes the pod
+	// out. middleware.Serve then waits up to cfg.shutdownTimeout for the
+	// requests in flight.
+	serving, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
+	defer context.AfterFunc(ctx, func() {
+		svc.ready.Store(false)
+		slog.Info("shutting down", "drain_delay", cfg.drainDelay.String())
+		time.Sleep(cfg.drainDelay)
+		stopServing()
+	})() // a server that failed on its own is not drained
 	svc.ready.Store(true)
 	slog.Info("listening", "addr", ln.Addr().String())
-
-	select {
-	case err := <-served:
-		return errors.E(errors.Op("main.serve"), errors.Unavailable, err)
-	case <-ctx.Done():
-	}
-
-	svc.ready.Store(false)
-	slog.Info("shutting down", "drain_delay", cfg.drainDelay.String())
-	time.Sleep(cfg.drainDelay)
-
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
-	defer cancel()
-	err := srv.Shutdown(shutdownCtx)
-	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
-		err = serveErr
-	}
-	if err != nil {
-		return errors.E(errors.Op("main.shutdown"), err)
+	if err := middleware.Serve(serving, srv, ln, cfg.shutdownTimeout); err != nil {
+		return errors.E(errors.Op("main.serve"), err)
 	}
 	slog.Info("stopped")
 	return nil

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
@@ -56,8 +57,6 @@ func run() error {
 		return err
 	}
 	slog.Info("listening", "addr", ln.Addr().String())
-	srv := &http.Server{Handler: middleware.Wrap(mux)} // Wrap: a span and a log line per request
-	go srv.Serve(ln)
-	<-ctx.Done() // Ctrl-C
-	return srv.Shutdown(context.Background())
+	srv := &http.Server{Handler: middleware.Wrap(mux)}    // Wrap: a span and a log line per request
+	return middleware.Serve(ctx, srv, ln, 10*time.Second) // until Ctrl-C, then a graceful stop
 }

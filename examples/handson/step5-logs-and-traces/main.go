@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
@@ -60,7 +61,5 @@ func run() error {
 	}
 	slog.Info("listening", "addr", ln.Addr().String())
 	srv := &http.Server{Handler: middleware.Wrap(mux)}
-	go srv.Serve(ln)
-	<-ctx.Done()
-	return srv.Shutdown(context.Background())
+	return middleware.Serve(ctx, srv, ln, 10*time.Second) // until Ctrl-C, then a graceful stop
 }

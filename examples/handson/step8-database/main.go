@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for PostgreSQL
 	_ "modernc.org/sqlite"             // the "sqlite" driver: pure Go, nothing to install
@@ -99,7 +100,5 @@ func run() error {
 	}
 	slog.Info("listening", "addr", ln.Addr().String())
 	srv := &http.Server{Handler: middleware.Wrap(mux)}
-	go srv.Serve(ln)
-	<-ctx.Done()
-	return srv.Shutdown(context.Background())
+	return middleware.Serve(ctx, srv, ln, 10*time.Second) // until Ctrl-C, then a graceful stop
 }
