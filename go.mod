@@ -12,6 +12,7 @@ require (
 	github.com/tinylib/msgp v1.6.4
 	go.opentelemetry.io/otel v1.45.0
 	go.uber.org/goleak v1.3.0
+	golang.org/x/term v0.46.0
 	golang.org/x/tools v0.51.0
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260803160001-6ac0973c030d
 	google.golang.org/grpc v1.83.2

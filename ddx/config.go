@@ -14,6 +14,7 @@ import (
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"github.com/DataDog/dd-trace-go/v2/profiler"
+	"golang.org/x/term"
 )
 
 // Defaults that are ddx's own choice; README's defaults table explains each.
@@ -261,8 +262,8 @@ func defaultVersion() string {
 }
 
 func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	// A character device is not enough: /dev/null is one.
+	return f != nil && term.IsTerminal(int(f.Fd()))
 }
 
 // agentAddr is host:port for the profiler, or "" for a unix socket.

@@ -1,6 +1,7 @@
 package ddx
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -86,5 +87,26 @@ func TestConfigFromEnvironmentAndOptions(t *testing.T) {
 			}
 			tc.check(t, loadConfig(tc.opts))
 		})
+	}
+}
+
+// TestIsTerminal: only a terminal is one; /dev/null is a character device
+// too, and a program whose stderr is /dev/null must not write for people.
+func TestIsTerminal(t *testing.T) {
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	for name, f := range map[string]*os.File{"/dev/null": devNull, "pipe": w, "nil": nil} {
+		if isTerminal(f) {
+			t.Errorf("%s is taken for a terminal", name)
+		}
 	}
 }
