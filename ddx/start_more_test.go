@@ -1,11 +1,9 @@
 package ddx_test
 
 import (
-	"context"
 	"log/slog"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,22 +12,6 @@ import (
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/testlog"
 )
-
-// recorder is an extra sink for WithLogHandlers.
-type recorder struct {
-	mu   *sync.Mutex
-	msgs *[]string
-}
-
-func (r recorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r recorder) Handle(_ context.Context, rec slog.Record) error {
-	r.mu.Lock()
-	*r.msgs = append(*r.msgs, rec.Message)
-	r.mu.Unlock()
-	return nil
-}
-func (r recorder) WithAttrs([]slog.Attr) slog.Handler { return r }
-func (r recorder) WithGroup(string) slog.Handler      { return r }
 
 func TestLogOutputChoices(t *testing.T) {
 	quietEnv(t)
@@ -65,11 +47,15 @@ func TestLogOutputChoices(t *testing.T) {
 
 	t.Run("extra sinks get every record", func(t *testing.T) {
 		var out testlog.Buffer
-		var msgs []string
-		rt := ddx.Start(append(base, ddx.WithLogWriter(&out), ddx.WithLogHandlers(recorder{&sync.Mutex{}, &msgs}, nil))...)
+		var sink testlog.Records
+		rt := ddx.Start(append(base, ddx.WithLogWriter(&out), ddx.WithLogHandlers(&sink, nil))...)
 		slog.Info("to both")
 		rt.Stop()
 		assert.Len(t, withMessage(out.Objects(t), "to both"), 1)
+		var msgs []string
+		for _, r := range sink.Lines() {
+			msgs = append(msgs, r.Message)
+		}
 		assert.Contains(t, msgs, "to both")
 	})
 }
