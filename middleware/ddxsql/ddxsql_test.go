@@ -176,8 +176,9 @@ func TestWhatIsASpanError(t *testing.T) {
 						pgErr, ok := errors.AsType[*pgconn.PgError](err)
 						require.True(t, ok, "the driver's error stays reachable: %v", err)
 						assert.Equal(t, "23505", pgErr.Code)
-						assert.Contains(t, err.Error(), "ddxsql.Exec")
-						assert.Contains(t, err.Error(), "db.table=users")
+						// The shape README.md's Data stores section shows.
+						assert.True(t, strings.HasPrefix(err.Error(), "ddxsql.Exec: "), err.Error())
+						assert.Contains(t, err.Error(), " [db.operation=Exec db.table=users]")
 						assert.Equal(t, errors.Code("db.unique_violation"), errors.CodeOf(err))
 					},
 				},
