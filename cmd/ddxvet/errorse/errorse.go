@@ -79,7 +79,7 @@ func describe(e ast.Expr) string {
 type argClass int
 
 const (
-	known    argClass = iota // Op, Kind, Code, error, slog.Attr, []slog.Attr, nil
+	known    argClass = iota // Op, Kind, Code, error, slog.Attr, []slog.Attr, nil, caller.Outside
 	message                  // a plain string: the message
 	unknown                  // an interface that may hold anything: checked at run time
 	unusable                 // a type E cannot use
@@ -101,7 +101,9 @@ func classify(t types.Type) argClass {
 		obj := n.Obj()
 		if obj.Pkg() != nil {
 			switch obj.Pkg().Path() + "." + obj.Name() {
-			case errorsPath + ".Op", errorsPath + ".Kind", errorsPath + ".Code", "log/slog.Attr":
+			case errorsPath + ".Op", errorsPath + ".Kind", errorsPath + ".Code", "log/slog.Attr",
+				// ddx's integrations' stack start; internal, so no user writes it.
+				"github.com/ddx-go/ddx/internal/caller.Outside":
 				return known
 			}
 		}
