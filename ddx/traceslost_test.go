@@ -1,6 +1,8 @@
 package ddx_test
 
 import (
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -20,20 +22,24 @@ import (
 // with the first N only: the count must not depend on them.
 // With DD_TRACE_SEND_RETRIES the tracer sends each payload again before it
 // drops it: a payload counts once, at its last attempt.
+// The local view, on, sends the Agent a copy of each payload: the count
+// must not depend on which request reaches the Agent.
 func TestTracesLostAreCounted(t *testing.T) {
 	for _, retries := range []string{"", "2"} {
-		t.Run("retries="+retries, func(t *testing.T) { testTracesLost(t, retries) })
+		for _, view := range []bool{false, true} {
+			t.Run(fmt.Sprintf("retries=%s/view=%v", retries, view), func(t *testing.T) { testTracesLost(t, retries, view) })
+		}
 	}
 }
 
-func testTracesLost(t *testing.T, retries string) {
+func testTracesLost(t *testing.T, retries string, view bool) {
 	quietEnv(t)
 	t.Setenv("DD_TRACE_SEND_RETRIES", retries)
 	agent := testagent.Start(t)
 	agent.SetMode(testagent.Fail)
 	var out testlog.Buffer
 	rt := ddx.Start(ddx.WithAgentURL(agent.URL()), ddx.WithLogWriter(&out), ddx.WithLogFormat("json"),
-		ddx.WithProfiling(false), ddx.WithLocalView(false))
+		ddx.WithProfiling(false), ddx.WithLocalView(view), ddx.WithViewWriter(io.Discard))
 	for range 16 {
 		tracer.StartSpan("lost.work").Finish() // 16 traces of one span
 	}

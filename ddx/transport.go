@@ -99,19 +99,31 @@ func (t *agentTransport) client() *http.Client {
 const agentRequestTimeout = 10 * time.Second
 
 func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.hook.RoundTrip(req, (*boundedTransport)(t))
-	if t.attempts != nil && isTraces(req) {
-		// What the tracer gets decides whether it sends the payload again.
-		t.mu.Lock()
-		if n := t.attempts[req.Body] + 1; err == nil && resp.StatusCode < 400 || n > t.retries {
-			delete(t.attempts, req.Body)
-		} else {
-			t.attempts[req.Body] = n
-		}
-		t.mu.Unlock()
+	if t.attempts == nil || !isTraces(req) {
+		return t.hook.RoundTrip(req, (*boundedTransport)(t))
 	}
+	body := req.Body // the payload, the same value at every attempt
+	t.mu.Lock()
+	n := t.attempts[body] + 1
+	t.mu.Unlock()
+	// Whether this attempt is the payload's last goes with the request:
+	// the hook may send another one (the local view sends a copy).
+	req = req.WithContext(context.WithValue(req.Context(), retriedKey{}, n <= t.retries))
+	resp, err := t.hook.RoundTrip(req, (*boundedTransport)(t))
+	// What the tracer gets decides whether it sends the payload again.
+	t.mu.Lock()
+	if err == nil && resp.StatusCode < 400 || n > t.retries {
+		delete(t.attempts, body)
+	} else {
+		t.attempts[body] = n
+	}
+	t.mu.Unlock()
 	return resp, err
 }
+
+// retriedKey marks a trace payload's attempt that the tracer will follow
+// with another should it fail (true), under DD_TRACE_SEND_RETRIES.
+type retriedKey struct{}
 
 func isTraces(req *http.Request) bool { return strings.HasSuffix(req.URL.Path, "/traces") }
 
@@ -121,13 +133,8 @@ func (t *agentTransport) lost(req *http.Request) int {
 	if !isTraces(req) {
 		return 0
 	}
-	if t.attempts != nil {
-		t.mu.Lock()
-		last := t.attempts[req.Body] >= t.retries
-		t.mu.Unlock()
-		if !last {
-			return 0
-		}
+	if retried, _ := req.Context().Value(retriedKey{}).(bool); retried {
+		return 0
 	}
 	n, _ := strconv.Atoi(req.Header.Get("X-Datadog-Trace-Count"))
 	return n
