@@ -47,6 +47,11 @@
 // Requests to /healthz, /readyz, /livez and /ping (see [WithHealthPaths])
 // get no span and no access log; they are still recovered.
 //
+// [Serve] runs the server until a context is done (SIGTERM, typically),
+// then shuts it down gracefully, without net/http's five-second wait for
+// connections that never sent a request, so that a deferred
+// ddx.Start().Stop() flushes the last spans soon after the signal.
+//
 // # Handlers that return errors
 //
 // A [HandlerFunc] returns its error instead of writing it, and [Error] does
