@@ -71,6 +71,38 @@ func BenchmarkSampling(b *testing.B) {
 			}
 		})
 	}
+	// The floor under admit for a failure: reading the record's attributes
+	// and classifying its error, which any key of kind and status needs.
+	r := slog.NewRecord(time.Now(), slog.LevelError, "http request", 0)
+	r.AddAttrs(failure...)
+	b.Run("failure/read-and-classify", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			kind, _ := failureOf(readFailure(&r).err)
+			sinkBool = kind != ""
+		}
+	})
 }
 
 var sinkBool bool
+
+// readFailure is admit's first step, the visit of every attribute that
+// slog offers a handler, written out here so that admit keeps it inline.
+func readFailure(r *slog.Record) (f failure) {
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case keyError:
+			if err, ok := errorOf(a.Value); ok {
+				f.err = err
+			}
+		case attrHTTPStatus, attrGRPCCode:
+			f.status, f.access = a.Value, true
+		case attrHTTPRoute, attrGRPCMethod:
+			if a.Value.Kind() == slog.KindString {
+				f.route = a.Value.String()
+			}
+		}
+		return true
+	})
+	return f
+}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"testing/slogtest"
@@ -257,5 +259,43 @@ func TestLogSamplingSetting(t *testing.T) {
 				t.Errorf("warnings = %q", c.warnings)
 			}
 		})
+	}
+}
+
+// The key tells apart failures whose parts differ only in where one ends
+// and the next begins, or in one part, whatever its length.
+func TestSamplingKeyParts(t *testing.T) {
+	t.Parallel()
+	s := &sampler{seed: maphash.MakeSeed()}
+	long := strings.Repeat("x", 300)
+	type parts struct {
+		msg, kind, op, route string
+		status               slog.Value
+	}
+	cases := []parts{
+		{"ab", "Unavailable", "c", "", slog.IntValue(503)},
+		{"a", "Unavailable", "bc", "", slog.IntValue(503)},
+		{"a", "Unavailable", "b", "c", slog.IntValue(503)},
+		{"abc", "Unavailable", "", "", slog.IntValue(503)},
+		{"abc", "Internal", "", "", slog.IntValue(503)},
+		{"abc", "Unavailable", "", "", slog.IntValue(500)},
+		{"abc", "Unavailable", "", "", slog.StringValue("Unavailable")},
+		{long, "Unavailable", "", "", slog.IntValue(503)},
+		{long + "y", "Unavailable", "", "", slog.IntValue(503)},
+		{long, "Unavailable", "op", "", slog.IntValue(503)},
+	}
+	seen := map[uint64]parts{}
+	for _, p := range cases {
+		k := s.key(slog.LevelError, p.msg, p.kind, p.op, p.route, p.status)
+		if k != s.key(slog.LevelError, p.msg, p.kind, p.op, p.route, p.status) {
+			t.Errorf("key(%.10q…) is not stable", p.msg)
+		}
+		if q, dup := seen[k]; dup {
+			t.Errorf("key(%.10q, %q, %q) = key(%.10q, %q, %q)", p.msg, p.op, p.route, q.msg, q.op, q.route)
+		}
+		seen[k] = p
+		if s.key(slog.LevelWarn, p.msg, p.kind, p.op, p.route, p.status) == k {
+			t.Errorf("key(%.10q…) ignores the level", p.msg)
+		}
 	}
 }

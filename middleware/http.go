@@ -365,24 +365,7 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 		return
 	}
 	var buf [10]slog.Attr
-	attrs := append(buf[:0],
-		slog.String(outcome.AttrHTTPMethod, r.Method),
-		slog.Int(outcome.AttrHTTPStatusCode, code),
-		slog.String(outcome.AttrHTTPURLPath, requestPath(r)),
-	)
-	if x.route != "" {
-		attrs = append(attrs, slog.String(outcome.AttrHTTPRoute, x.route))
-	}
-	if ua := r.Header.Get("User-Agent"); ua != "" {
-		attrs = append(attrs, slog.String(outcome.AttrHTTPUserAgent, ua))
-	}
-	if ip := outcome.ClientIP(r.RemoteAddr); ip != "" {
-		attrs = append(attrs, slog.String(outcome.AttrClientIP, ip))
-	}
-	if id := r.Header.Get("X-Request-Id"); id != "" {
-		attrs = append(attrs, slog.String(outcome.AttrHTTPRequestID, id))
-	}
-	attrs = append(attrs, slog.Int64(outcome.AttrDuration, int64(d)))
+	attrs := outcome.HTTPAccessAttrs(buf[:0], r, code, x.route, d)
 	outcome.LogAt(ctx, l, now, level, accessMessage, x.v.Err, attrs)
 }
 

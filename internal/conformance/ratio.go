@@ -1,12 +1,16 @@
 package conformance
 
 import (
+	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/ddx-go/ddx/internal/outcome"
 )
 
 // Side is one side of a cost comparison: a handler serving the benchmark's
@@ -23,6 +27,20 @@ func BenchRequest() *http.Request {
 	req.Header.Set("User-Agent", "bench/1.0")
 	req.Header.Set("X-Request-Id", "f3a1c9")
 	return req
+}
+
+// AccessLine writes, through l, the access line Wrap writes for a request
+// that succeeded: an anchor that calls it after its request does the same
+// logging work as the integration it is compared with. A nil l writes
+// nothing.
+func AccessLine(ctx context.Context, l *slog.Logger, r *http.Request, code int, route string, start time.Time) {
+	if l == nil {
+		return
+	}
+	now := time.Now()
+	var buf [10]slog.Attr
+	outcome.LogAt(ctx, l, now, slog.LevelInfo, "http request", nil,
+		outcome.HTTPAccessAttrs(buf[:0], r, code, route, now.Sub(start)))
 }
 
 // BenchBody is what every side's handler writes.
@@ -74,6 +92,34 @@ func Ratio(b *testing.B, side, anchor Side) {
 		b.ReportMetric(allocs[i], s.Name+"-allocs/req")
 	}
 	b.ReportMetric(0, "ns/op") // an iteration is a round of both sides: meaningless
+}
+
+// RatioSet runs the comparisons an integration's cost is reported by, each
+// a [Ratio] in a sub-benchmark of its own. integration and anchor build the
+// two handlers for a logger; an anchor given a logger writes the same
+// access line through it (see [AccessLine]), one given nil writes none.
+//
+//   - "log": the integration as a service runs it, logging through h,
+//     against the bare anchor;
+//   - "nolog": the integration with logging off, against the bare anchor:
+//     its own cost;
+//   - "line": the anchor writing the access line through h, against the
+//     bare anchor: what the line alone costs;
+//   - "log-vs-line": the integration against the anchor that writes the
+//     same line: the two doing the same work.
+func RatioSet(b *testing.B, name string, integration, anchor func(*slog.Logger) http.Handler, h slog.Handler) {
+	logged, off := slog.New(h), slog.New(slog.DiscardHandler)
+	for _, c := range []struct {
+		name         string
+		side, anchor Side
+	}{
+		{"log", Side{name, integration(logged)}, Side{"httptrace", anchor(nil)}},
+		{"nolog", Side{name, integration(off)}, Side{"httptrace", anchor(nil)}},
+		{"line", Side{"httptrace+line", anchor(logged)}, Side{"httptrace", anchor(nil)}},
+		{"log-vs-line", Side{name, integration(logged)}, Side{"httptrace+line", anchor(logged)}},
+	} {
+		b.Run(c.name, func(b *testing.B) { Ratio(b, c.side, c.anchor) })
+	}
 }
 
 // discardWriter keeps nothing, so that the benchmark measures the handlers

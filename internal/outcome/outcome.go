@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"time"
 
@@ -41,6 +42,36 @@ const (
 	// error.message and error.stack.
 	AttrError = "error"
 )
+
+// HTTPAccessAttrs appends the attributes of an HTTP access line to buf, in
+// the order every line has them: method, status, path, then the route, user
+// agent, client IP and request id when known, and the duration. The error,
+// if any, is LogAt's to add. Pass a buffer of ten on the stack and nothing
+// is allocated.
+func HTTPAccessAttrs(buf []slog.Attr, r *http.Request, code int, route string, d time.Duration) []slog.Attr {
+	path := ""
+	if r.URL != nil {
+		path = r.URL.Path
+	}
+	buf = append(buf,
+		slog.String(AttrHTTPMethod, r.Method),
+		slog.Int(AttrHTTPStatusCode, code),
+		slog.String(AttrHTTPURLPath, path),
+	)
+	if route != "" {
+		buf = append(buf, slog.String(AttrHTTPRoute, route))
+	}
+	if ua := r.Header.Get("User-Agent"); ua != "" {
+		buf = append(buf, slog.String(AttrHTTPUserAgent, ua))
+	}
+	if ip := ClientIP(r.RemoteAddr); ip != "" {
+		buf = append(buf, slog.String(AttrClientIP, ip))
+	}
+	if id := r.Header.Get("X-Request-Id"); id != "" {
+		buf = append(buf, slog.String(AttrHTTPRequestID, id))
+	}
+	return append(buf, slog.Int64(AttrDuration, int64(d)))
+}
 
 // Logger returns l, or slog.Default() when l is nil. Resolved per call, not
 // at construction, so a program that sets the default logger after building

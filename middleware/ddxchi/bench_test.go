@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
@@ -39,17 +40,21 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // anchor is the cheapest correct trace of a chi request: dd-trace-go's
 // request span around the router, named by the pattern chi matched, with
-// its status.
-func anchor(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		span, ctx, finish := httptrace.StartRequestSpan(r, tracer.Tag(ext.Component, "go-chi/chi.v5"))
-		r = r.WithContext(ctx)
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		span.SetTag(ext.ResourceName, r.Method+" "+r.Pattern)
-		span.SetTag(ext.HTTPRoute, r.Pattern)
-		finish(sw.status, nil)
-	})
+// its status. With a logger it also writes the access line Wrap writes.
+func anchor(l *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			span, ctx, finish := httptrace.StartRequestSpan(r, tracer.Tag(ext.Component, "go-chi/chi.v5"))
+			r = r.WithContext(ctx)
+			sw := &statusWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r)
+			span.SetTag(ext.ResourceName, r.Method+" "+r.Pattern)
+			span.SetTag(ext.HTTPRoute, r.Pattern)
+			conformance.AccessLine(ctx, l, r, sw.status, r.Pattern, start)
+			finish(sw.status, nil)
+		})
+	}
 }
 
 func router(mw func(http.Handler) http.Handler) http.Handler {
@@ -68,17 +73,7 @@ func router(mw func(http.Handler) http.Handler) http.Handler {
 //	(cd middleware/ddxchi && go test -run '^$' -bench Ratio -count=3 .)
 func BenchmarkChiRatio(b *testing.B) {
 	testagent.StartDiscarding(b, tracer.WithService("bench"))
-	// "log" is what a service runs; "nolog" tells the middleware's own cost
-	// from the access-log line's, which the anchor does not write.
-	for _, l := range []struct {
-		name string
-		h    slog.Handler
-	}{{"log", ddx.NewHandler(io.Discard, nil)}, {"nolog", slog.DiscardHandler}} {
-		b.Run(l.name, func(b *testing.B) {
-			logger := slog.New(l.h)
-			conformance.Ratio(b,
-				conformance.Side{Name: "ddxchi", H: router(ddxchi.Middleware(ddxchi.WithLogger(logger)))},
-				conformance.Side{Name: "httptrace", H: router(anchor)})
-		})
-	}
+	conformance.RatioSet(b, "ddxchi", func(l *slog.Logger) http.Handler {
+		return router(ddxchi.Middleware(ddxchi.WithLogger(l)))
+	}, func(l *slog.Logger) http.Handler { return router(anchor(l)) }, ddx.NewHandler(io.Discard, nil))
 }

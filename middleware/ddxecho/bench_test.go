@@ -3,7 +3,9 @@ package ddxecho_test
 import (
 	"io"
 	"log/slog"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
@@ -17,21 +19,26 @@ import (
 )
 
 // anchor is the cheapest correct trace of an echo request: dd-trace-go's
-// request span around the chain, named by the route, with its status.
-func anchor(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		route := c.Path()
-		_, ctx, finish := httptrace.StartRequestSpan(r,
-			tracer.ResourceName(r.Method+" "+route),
-			tracer.Tag(ext.HTTPRoute, route),
-			tracer.Tag(ext.Component, "labstack/echo.v4"))
-		c.SetRequest(r.WithContext(ctx))
-		if err := next(c); err != nil {
-			c.Error(err)
+// request span around the chain, named by the route, with its status. With
+// a logger it also writes the access line Wrap writes.
+func anchor(l *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			r := c.Request()
+			route := c.Path()
+			_, ctx, finish := httptrace.StartRequestSpan(r,
+				tracer.ResourceName(r.Method+" "+route),
+				tracer.Tag(ext.HTTPRoute, route),
+				tracer.Tag(ext.Component, "labstack/echo.v4"))
+			c.SetRequest(r.WithContext(ctx))
+			if err := next(c); err != nil {
+				c.Error(err)
+			}
+			conformance.AccessLine(ctx, l, r, c.Response().Status, route, start)
+			finish(c.Response().Status, nil)
+			return nil
 		}
-		finish(c.Response().Status, nil)
-		return nil
 	}
 }
 
@@ -53,17 +60,7 @@ func server(mw echo.MiddlewareFunc) *echo.Echo {
 //	(cd middleware/ddxecho && go test -run '^$' -bench Ratio -count=3 .)
 func BenchmarkEchoRatio(b *testing.B) {
 	testagent.StartDiscarding(b, tracer.WithService("bench"))
-	// "log" is what a service runs; "nolog" tells the middleware's own cost
-	// from the access-log line's, which the anchor does not write.
-	for _, l := range []struct {
-		name string
-		h    slog.Handler
-	}{{"log", ddx.NewHandler(io.Discard, nil)}, {"nolog", slog.DiscardHandler}} {
-		b.Run(l.name, func(b *testing.B) {
-			logger := slog.New(l.h)
-			conformance.Ratio(b,
-				conformance.Side{Name: "ddxecho", H: server(ddxecho.Middleware(ddxecho.WithLogger(logger)))},
-				conformance.Side{Name: "httptrace", H: server(anchor)})
-		})
-	}
+	conformance.RatioSet(b, "ddxecho", func(l *slog.Logger) http.Handler {
+		return server(ddxecho.Middleware(ddxecho.WithLogger(l)))
+	}, func(l *slog.Logger) http.Handler { return server(anchor(l)) }, ddx.NewHandler(io.Discard, nil))
 }

@@ -3,7 +3,9 @@ package ddxgin_test
 import (
 	"io"
 	"log/slog"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
@@ -17,17 +19,22 @@ import (
 )
 
 // anchor is the cheapest correct trace of a gin request: dd-trace-go's
-// request span around the chain, named by the route, with its status.
-func anchor(c *gin.Context) {
-	r := c.Request
-	route := c.FullPath()
-	_, ctx, finish := httptrace.StartRequestSpan(r,
-		tracer.ResourceName(r.Method+" "+route),
-		tracer.Tag(ext.HTTPRoute, route),
-		tracer.Tag(ext.Component, "gin-gonic/gin"))
-	c.Request = r.WithContext(ctx)
-	c.Next()
-	finish(c.Writer.Status(), nil)
+// request span around the chain, named by the route, with its status. With
+// a logger it also writes the access line Wrap writes.
+func anchor(l *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		r := c.Request
+		route := c.FullPath()
+		_, ctx, finish := httptrace.StartRequestSpan(r,
+			tracer.ResourceName(r.Method+" "+route),
+			tracer.Tag(ext.HTTPRoute, route),
+			tracer.Tag(ext.Component, "gin-gonic/gin"))
+		c.Request = r.WithContext(ctx)
+		c.Next()
+		conformance.AccessLine(ctx, l, r, c.Writer.Status(), route, start)
+		finish(c.Writer.Status(), nil)
+	}
 }
 
 func engine(mw gin.HandlerFunc) *gin.Engine {
@@ -46,17 +53,7 @@ func engine(mw gin.HandlerFunc) *gin.Engine {
 //	(cd middleware/ddxgin && go test -run '^$' -bench Ratio -count=3 .)
 func BenchmarkGinRatio(b *testing.B) {
 	testagent.StartDiscarding(b, tracer.WithService("bench"))
-	// "log" is what a service runs; "nolog" tells the middleware's own cost
-	// from the access-log line's, which the anchor does not write.
-	for _, l := range []struct {
-		name string
-		h    slog.Handler
-	}{{"log", ddx.NewHandler(io.Discard, nil)}, {"nolog", slog.DiscardHandler}} {
-		b.Run(l.name, func(b *testing.B) {
-			logger := slog.New(l.h)
-			conformance.Ratio(b,
-				conformance.Side{Name: "ddxgin", H: engine(ddxgin.Middleware(ddxgin.WithLogger(logger)))},
-				conformance.Side{Name: "httptrace", H: engine(anchor)})
-		})
-	}
+	conformance.RatioSet(b, "ddxgin", func(l *slog.Logger) http.Handler {
+		return engine(ddxgin.Middleware(ddxgin.WithLogger(l)))
+	}, func(l *slog.Logger) http.Handler { return engine(anchor(l)) }, ddx.NewHandler(io.Discard, nil))
 }
