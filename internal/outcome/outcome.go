@@ -61,16 +61,24 @@ func HTTPAccessAttrs(buf []slog.Attr, r *http.Request, code int, route string, d
 	if route != "" {
 		buf = append(buf, slog.String(AttrHTTPRoute, route))
 	}
-	if ua := r.Header.Get("User-Agent"); ua != "" {
+	// The keys are canonical already: indexing spares Get's canonicalizing.
+	if ua := first(r.Header["User-Agent"]); ua != "" {
 		buf = append(buf, slog.String(AttrHTTPUserAgent, ua))
 	}
 	if ip := ClientIP(r.RemoteAddr); ip != "" {
 		buf = append(buf, slog.String(AttrClientIP, ip))
 	}
-	if id := r.Header.Get("X-Request-Id"); id != "" {
+	if id := first(r.Header["X-Request-Id"]); id != "" {
 		buf = append(buf, slog.String(AttrHTTPRequestID, id))
 	}
 	return append(buf, slog.Int64(AttrDuration, int64(d)))
+}
+
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 // Logger returns l, or slog.Default() when l is nil. Resolved per call, not

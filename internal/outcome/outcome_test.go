@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -151,4 +152,36 @@ func TestWriteProblem(t *testing.T) {
 	assert.Equal(t, 499, w.Code)
 	assert.Empty(t, w.Body.String(), "nobody reads a 499")
 	assert.Equal(t, "Client Closed Request", StatusText(499))
+}
+
+func TestHTTPAccessAttrs(t *testing.T) {
+	full := httptest.NewRequest("GET", "/users/42?x=1", nil)
+	full.Header.Set("User-Agent", "curl/8.0")
+	full.Header.Set("X-Request-Id", "r1")
+	bare := &http.Request{Method: "POST", Header: http.Header{}}
+	for _, c := range []struct {
+		name  string
+		r     *http.Request
+		route string
+		want  string
+	}{
+		{"every field", full, "/users/{id}",
+			"[http.method=GET http.status_code=200 http.url_details.path=/users/42 http.route=/users/{id} http.useragent=curl/8.0 network.client.ip=192.0.2.1 http.request_id=r1 duration=1500]"},
+		{"no route, headers, address or URL", bare, "",
+			"[http.method=POST http.status_code=200 http.url_details.path= duration=1500]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var buf [10]slog.Attr
+			got := HTTPAccessAttrs(buf[:0], c.r, 200, c.route, 1500)
+			if s := fmt.Sprint(got); s != c.want {
+				t.Errorf("got  %s\nwant %s", s, c.want)
+			}
+		})
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		var buf [10]slog.Attr
+		_ = HTTPAccessAttrs(buf[:0], full, 200, "/users/{id}", 1500)
+	}); n != 0 {
+		t.Errorf("HTTPAccessAttrs allocates %v times", n)
+	}
 }

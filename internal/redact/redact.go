@@ -83,6 +83,8 @@ type Matcher struct {
 	// byte; maxWhole is the longest Whole pattern.
 	words, wholes [256][]string
 	maxWhole      int
+
+	extended bool // New was given a non-empty extra pattern
 }
 
 // New returns a Matcher for Defaults plus extra, which match Anywhere.
@@ -94,6 +96,7 @@ func New(extra ...string) *Matcher {
 	patterns := append([]Pattern(nil), Defaults...)
 	for _, p := range extra {
 		patterns = append(patterns, Pattern{p, Anywhere})
+		m.extended = m.extended || normalize(p) != ""
 	}
 	for _, p := range patterns {
 		n := normalize(p.Text)
@@ -125,6 +128,11 @@ func New(extra ...string) *Matcher {
 }
 
 var defaultMatcher = New()
+
+// Extended reports whether m matches more than the Defaults: a caller that
+// knows a key matches none of the Defaults may then skip Match only when
+// Extended is false.
+func (m *Matcher) Extended() bool { return m.extended }
 
 // Key reports whether key matches one of the Defaults.
 func Key(key string) bool { return defaultMatcher.Match(key) }

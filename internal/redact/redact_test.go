@@ -197,3 +197,15 @@ func TestOneBytePattern(t *testing.T) {
 		}
 	}
 }
+
+func TestExtended(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		extra []string
+		want  bool
+	}{{nil, false}, {[]string{""}, false}, {[]string{"_-."}, false}, {[]string{"x"}, true}, {[]string{"", "tenant"}, true}} {
+		if got := New(c.extra...).Extended(); got != c.want {
+			t.Errorf("New(%q).Extended() = %v, want %v", c.extra, got, c.want)
+		}
+	}
+}
