@@ -366,9 +366,5 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 	}
 	var buf [10]slog.Attr
 	attrs := outcome.HTTPAccessAttrs(buf[:0], r, code, x.route, d)
-	outcome.LogAt(ctx, l, now, level, accessMessage, x.v.Err, attrs)
+	outcome.LogAt(ctx, l, now, level, outcome.HTTPAccessMessage, x.v.Err, attrs)
 }
-
-// accessMessage is the message of every access-log line: the attributes say
-// the rest, and a constant message groups well in Datadog's log patterns.
-const accessMessage = "http request"

@@ -39,7 +39,7 @@ func AccessLine(ctx context.Context, l *slog.Logger, r *http.Request, code int, 
 	}
 	now := time.Now()
 	var buf [10]slog.Attr
-	outcome.LogAt(ctx, l, now, slog.LevelInfo, "http request", nil,
+	outcome.LogAt(ctx, l, now, slog.LevelInfo, outcome.HTTPAccessMessage, nil,
 		outcome.HTTPAccessAttrs(buf[:0], r, code, route, now.Sub(start)))
 }
 

@@ -43,6 +43,11 @@ const (
 	AttrError = "error"
 )
 
+// HTTPAccessMessage is the message of every HTTP access line: the
+// attributes say the rest, and a constant message groups well in Datadog's
+// log patterns.
+const HTTPAccessMessage = "http request"
+
 // HTTPAccessAttrs appends the attributes of an HTTP access line to buf, in
 // the order every line has them: method, status, path, then the route, user
 // agent, client IP and request id when known, and the duration. The error,
