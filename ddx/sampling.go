@@ -176,21 +176,7 @@ func (s *sampler) admit(ctx context.Context, r *slog.Record) bool {
 		return true
 	}
 	var f failure
-	r.Attrs(func(a slog.Attr) bool {
-		switch a.Key {
-		case keyError:
-			if err, ok := errorOf(a.Value); ok {
-				f.err = err
-			}
-		case attrHTTPStatus, attrGRPCCode:
-			f.status, f.access = a.Value, true
-		case attrHTTPRoute, attrGRPCMethod:
-			if a.Value.Kind() == slog.KindString {
-				f.route = a.Value.String()
-			}
-		}
-		return true
-	})
+	f.read(r)
 	if r.Level < slog.LevelWarn && (!f.access || f.err == nil) {
 		return true
 	}
@@ -226,6 +212,28 @@ func (s *sampler) admit(ctx context.Context, r *slog.Record) bool {
 		}
 	}
 	return false
+}
+
+// read finds in r the attributes a key is made of. With classifying the
+// error, it is the part of admit any sampler keyed on the error and the
+// status pays: slog lets a handler read a record's attributes only by
+// visiting each.
+func (f *failure) read(r *slog.Record) {
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case keyError:
+			if err, ok := errorOf(a.Value); ok {
+				f.err = err
+			}
+		case attrHTTPStatus, attrGRPCCode:
+			f.status, f.access = a.Value, true
+		case attrHTTPRoute, attrGRPCMethod:
+			if a.Value.Kind() == slog.KindString {
+				f.route = a.Value.String()
+			}
+		}
+		return true
+	})
 }
 
 // key hashes what makes two failures the same; it does not allocate.
