@@ -26,6 +26,9 @@ func FuzzHandler(f *testing.F) {
 	f.Add("k\"\\\n", "\xff\xfe", "\u2028", int64(1<<62), 3.0, false, uint8(3))
 	f.Add("message", "timestamp", "status", int64(42), 0.1, true, uint8(6))
 	f.Add("Api-Key", "x", "Set-Cookie", int64(8), 2.0, false, uint8(20))
+	// Names on the short path of the access line's keys, alone and in groups.
+	f.Add("http.route", "/users/{id}", "duration", int64(1500), 0.5, true, uint8(7))
+	f.Add("http.useragent", "curl/8.0\n", "http.status_code", int64(200), 1.0, false, uint8(33))
 	f.Fuzz(func(t *testing.T, key, val, group string, n int64, fl float64, b bool, shape uint8) {
 		const secret = "S3CR3T-VALUE"
 		build := func(h slog.Handler) *slog.Logger {
