@@ -196,10 +196,12 @@ func (e *encoder) attr(a slog.Attr, top bool) bool {
 	if e.replace == nil && !e.secret && a.Key != "" && isScalar(a.Value.Kind()) {
 		// Most attributes: a keyed scalar, nothing to resolve, redacted
 		// by its key alone.
-		if enc, ok := knownKey(a.Key); ok && !e.secrets.Extended() {
-			e.buf = append(appendSep(e.buf), enc...)
-			e.value(a.Value)
-			return true
+		if !e.secrets.Extended() {
+			if enc, ok := knownKey(a.Key); ok {
+				e.buf = append(appendSep(e.buf), enc...)
+				e.value(a.Value)
+				return true
+			}
 		}
 		v := a.Value
 		if e.secrets.Match(a.Key) {

@@ -137,7 +137,7 @@ func headerTagsOption(r *http.Request) tracer.StartSpanOption {
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{srv: s, start: time.Now()}
 	x.rw.x = x
-	if _, ok := s.health[requestPath(r)]; ok {
+	if _, ok := s.health[outcome.RequestPath(r)]; ok {
 		x.serveUntraced(w, r)
 		return
 	}
@@ -172,14 +172,6 @@ func serviceSource(service string) string {
 		return ""
 	}
 	return "opt.ddx_middleware"
-}
-
-// requestPath is r.URL.Path, tolerating a Request without URL.
-func requestPath(r *http.Request) string {
-	if r.URL == nil {
-		return ""
-	}
-	return r.URL.Path
 }
 
 // resourceOf is "METHOD route", or the method alone without a route. The
@@ -284,7 +276,7 @@ func (x *exchange) serveUntraced(w http.ResponseWriter, r *http.Request) {
 			// A panicking health check is a bug, not traffic: log it.
 			x.srv.cfg.log().LogAttrs(r.Context(), slog.LevelError, "panic in health check",
 				slog.String(outcome.AttrHTTPMethod, r.Method),
-				slog.String(outcome.AttrHTTPURLPath, requestPath(r)),
+				slog.String(outcome.AttrHTTPURLPath, outcome.RequestPath(r)),
 				slog.Any(outcome.AttrError, x.v.Err))
 			if abort {
 				panic(http.ErrAbortHandler)

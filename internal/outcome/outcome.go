@@ -54,14 +54,10 @@ const HTTPAccessMessage = "http request"
 // if any, is LogAt's to add. Pass a buffer of ten on the stack and nothing
 // is allocated.
 func HTTPAccessAttrs(buf []slog.Attr, r *http.Request, code int, route string, d time.Duration) []slog.Attr {
-	path := ""
-	if r.URL != nil {
-		path = r.URL.Path
-	}
 	buf = append(buf,
 		slog.String(AttrHTTPMethod, r.Method),
 		slog.Int(AttrHTTPStatusCode, code),
-		slog.String(AttrHTTPURLPath, path),
+		slog.String(AttrHTTPURLPath, RequestPath(r)),
 	)
 	if route != "" {
 		buf = append(buf, slog.String(AttrHTTPRoute, route))
@@ -77,6 +73,14 @@ func HTTPAccessAttrs(buf []slog.Attr, r *http.Request, code int, route string, d
 		buf = append(buf, slog.String(AttrHTTPRequestID, id))
 	}
 	return append(buf, slog.Int64(AttrDuration, int64(d)))
+}
+
+// RequestPath is r.URL.Path, tolerating a Request without URL.
+func RequestPath(r *http.Request) string {
+	if r.URL == nil {
+		return ""
+	}
+	return r.URL.Path
 }
 
 func first(vs []string) string {
