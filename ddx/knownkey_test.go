@@ -8,7 +8,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/jsonbuf"
-	"github.com/ddx-go/ddx/internal/outcome"
+	"github.com/ddx-go/ddx/outcome"
 	"github.com/ddx-go/ddx/internal/redact"
 )
 

@@ -19,8 +19,8 @@ import (
 
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/caller"
-	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/internal/status"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // NewClient returns an *http.Client whose transport is

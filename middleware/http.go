@@ -15,9 +15,9 @@ import (
 	ddhttptrace "github.com/DataDog/dd-trace-go/v2/instrumentation/httptrace"
 
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/internal/redact"
 	"github.com/ddx-go/ddx/internal/status"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // Wrap returns h instrumented the ddx way: a span per request through

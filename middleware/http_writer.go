@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/outcome"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // responseWriter records what the handler sent, and lets [Error] find the

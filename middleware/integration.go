@@ -6,7 +6,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/outcome"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // ErrorStatus answers r with err as [Error] does, but with status code

@@ -2,7 +2,7 @@ package middleware
 
 // The decisions every integration makes the same way (the level and span
 // flag of an outcome, the access-log line, a panic as an error, the problem
-// body, the client IP) are in internal/outcome, shared with ddxgrpc and the
+// body, the client IP) are in package outcome, shared with ddxgrpc and the
 // framework integrations. What is left here is net/http's own.
 
 import "net/http"

@@ -9,7 +9,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"github.com/DataDog/dd-trace-go/v2/instrumentation"
 
-	"github.com/ddx-go/ddx/internal/outcome"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // Span and log names of a job run.

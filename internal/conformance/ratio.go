@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddx-go/ddx/internal/outcome"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // Side is one side of a cost comparison: a handler serving the benchmark's

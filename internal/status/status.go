@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"google.golang.org/grpc/codes"
-
 	"github.com/ddx-go/ddx/errors"
 )
 
@@ -17,28 +15,53 @@ import (
 // answer. Not in net/http, but what Datadog users know from their proxies.
 const StatusClientClosedRequest = 499
 
+// The gRPC status codes by number, as google.golang.org/grpc/codes numbers
+// them (they are fixed by the gRPC protocol), so that the packages which
+// need only the HTTP column — every integration built on package outcome,
+// the data stores among them — do not depend on the grpc module. The test
+// checks each against the codes package.
+const (
+	codeOK uint32 = iota
+	codeCanceled
+	codeUnknown
+	codeInvalidArgument
+	codeDeadlineExceeded
+	codeNotFound
+	codeAlreadyExists
+	codePermissionDenied
+	codeResourceExhausted
+	codeFailedPrecondition
+	codeAborted
+	codeOutOfRange
+	codeUnimplemented
+	codeInternal
+	codeUnavailable
+	codeDataLoss
+	codeUnauthenticated
+)
+
 type entry struct {
 	http int
-	grpc codes.Code
+	grpc uint32
 }
 
 // table is indexed by Kind. Other and Internal share the 500/Internal row;
 // FailedPrecondition answers 412 only for conditional requests (If-Match and
 // friends), which is why HTTP takes the request below.
 var table = [...]entry{
-	errors.Other:              {http.StatusInternalServerError, codes.Unknown},
-	errors.Invalid:            {http.StatusBadRequest, codes.InvalidArgument},
-	errors.Unauthenticated:    {http.StatusUnauthorized, codes.Unauthenticated},
-	errors.PermissionDenied:   {http.StatusForbidden, codes.PermissionDenied},
-	errors.NotFound:           {http.StatusNotFound, codes.NotFound},
-	errors.Conflict:           {http.StatusConflict, codes.AlreadyExists},
-	errors.FailedPrecondition: {http.StatusBadRequest, codes.FailedPrecondition},
-	errors.TooManyRequests:    {http.StatusTooManyRequests, codes.ResourceExhausted},
-	errors.Canceled:           {StatusClientClosedRequest, codes.Canceled},
-	errors.DeadlineExceeded:   {http.StatusGatewayTimeout, codes.DeadlineExceeded},
-	errors.Unavailable:        {http.StatusServiceUnavailable, codes.Unavailable},
-	errors.Unimplemented:      {http.StatusNotImplemented, codes.Unimplemented},
-	errors.Internal:           {http.StatusInternalServerError, codes.Internal},
+	errors.Other:              {http.StatusInternalServerError, codeUnknown},
+	errors.Invalid:            {http.StatusBadRequest, codeInvalidArgument},
+	errors.Unauthenticated:    {http.StatusUnauthorized, codeUnauthenticated},
+	errors.PermissionDenied:   {http.StatusForbidden, codePermissionDenied},
+	errors.NotFound:           {http.StatusNotFound, codeNotFound},
+	errors.Conflict:           {http.StatusConflict, codeAlreadyExists},
+	errors.FailedPrecondition: {http.StatusBadRequest, codeFailedPrecondition},
+	errors.TooManyRequests:    {http.StatusTooManyRequests, codeResourceExhausted},
+	errors.Canceled:           {StatusClientClosedRequest, codeCanceled},
+	errors.DeadlineExceeded:   {http.StatusGatewayTimeout, codeDeadlineExceeded},
+	errors.Unavailable:        {http.StatusServiceUnavailable, codeUnavailable},
+	errors.Unimplemented:      {http.StatusNotImplemented, codeUnimplemented},
+	errors.Internal:           {http.StatusInternalServerError, codeInternal},
 }
 
 func lookup(k errors.Kind) entry {
@@ -68,8 +91,8 @@ func Conditional(r *http.Request) bool {
 		h.Get("If-Unmodified-Since") != "" || h.Get("If-Modified-Since") != ""
 }
 
-// GRPC returns the gRPC code for k.
-func GRPC(k errors.Kind) codes.Code { return lookup(k).grpc }
+// GRPC returns the gRPC code for k, as a codes.Code's number.
+func GRPC(k errors.Kind) uint32 { return lookup(k).grpc }
 
 // KindOfHTTP classifies a status code that was written without an error, for
 // example by a handler that calls WriteHeader(404) itself or by a dependency
@@ -78,34 +101,35 @@ func GRPC(k errors.Kind) codes.Code { return lookup(k).grpc }
 // the same way.
 func KindOfHTTP(code int) (k errors.Kind, ok bool) { return errors.KindOfHTTP(code) }
 
-// KindOfGRPC classifies a gRPC code. OK has no kind; ok is false.
-func KindOfGRPC(c codes.Code) (k errors.Kind, ok bool) {
+// KindOfGRPC classifies a gRPC code, given as a codes.Code's number. OK
+// has no kind; ok is false.
+func KindOfGRPC(c uint32) (k errors.Kind, ok bool) {
 	switch c {
-	case codes.OK:
+	case codeOK:
 		return errors.Other, false
-	case codes.Canceled:
+	case codeCanceled:
 		return errors.Canceled, true
-	case codes.InvalidArgument, codes.OutOfRange:
+	case codeInvalidArgument, codeOutOfRange:
 		return errors.Invalid, true
-	case codes.DeadlineExceeded:
+	case codeDeadlineExceeded:
 		return errors.DeadlineExceeded, true
-	case codes.NotFound:
+	case codeNotFound:
 		return errors.NotFound, true
-	case codes.AlreadyExists, codes.Aborted:
+	case codeAlreadyExists, codeAborted:
 		return errors.Conflict, true
-	case codes.PermissionDenied:
+	case codePermissionDenied:
 		return errors.PermissionDenied, true
-	case codes.ResourceExhausted:
+	case codeResourceExhausted:
 		return errors.TooManyRequests, true
-	case codes.FailedPrecondition:
+	case codeFailedPrecondition:
 		return errors.FailedPrecondition, true
-	case codes.Unimplemented:
+	case codeUnimplemented:
 		return errors.Unimplemented, true
-	case codes.Unavailable:
+	case codeUnavailable:
 		return errors.Unavailable, true
-	case codes.Unauthenticated:
+	case codeUnauthenticated:
 		return errors.Unauthenticated, true
-	case codes.Internal, codes.DataLoss:
+	case codeInternal, codeDataLoss:
 		return errors.Internal, true
 	default:
 		return errors.Other, true

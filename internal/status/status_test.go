@@ -44,7 +44,7 @@ func TestTable(t *testing.T) {
 			t.Parallel()
 			assert.Equal(t, tc.http, status.HTTP(tc.kind, false))
 			assert.Equal(t, tc.httpCond, status.HTTP(tc.kind, true))
-			assert.Equal(t, tc.grpc, status.GRPC(tc.kind))
+			assert.Equal(t, tc.grpc, codes.Code(status.GRPC(tc.kind)))
 			assert.Equal(t, tc.expected, tc.kind.Expected())
 			assert.Equal(t, tc.level, status.Level(tc.kind))
 			// The expected kinds are exactly the 4xx (and 499) ones.
@@ -142,7 +142,7 @@ func TestKindOfGRPC(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.code.String(), func(t *testing.T) {
 			t.Parallel()
-			k, ok := status.KindOfGRPC(tc.code)
+			k, ok := status.KindOfGRPC(uint32(tc.code))
 			assert.Equal(t, tc.ok, ok)
 			assert.Equal(t, tc.kind, k)
 		})

@@ -9,8 +9,8 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
-	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/middleware"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // component is dd-trace-go's name for chi v5, the span's component tag in

@@ -11,8 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/middleware"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // component is dd-trace-go's name for gin, the span's component tag in its

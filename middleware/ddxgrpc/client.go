@@ -11,7 +11,7 @@ import (
 	grpcstatus "google.golang.org/grpc/status"
 
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/outcome"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // attrTarget is the attribute naming the connection's target on client

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	grpcstatus "google.golang.org/grpc/status"
 
 	"github.com/ddx-go/ddx/errors"
@@ -49,7 +50,7 @@ func FuzzServerStatus(f *testing.F) {
 		if panics {
 			want = errors.E(errors.Internal) // a panic is Internal, whatever it carries
 		}
-		if st.Code() != status.GRPC(errors.KindOf(want)) {
+		if st.Code() != codes.Code(status.GRPC(errors.KindOf(want))) {
 			t.Fatalf("code %v for kind %v", st.Code(), errors.KindOf(want))
 		}
 		if st.Message() != errors.Public(want) {

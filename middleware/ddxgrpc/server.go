@@ -13,8 +13,8 @@ import (
 	grpcstatus "google.golang.org/grpc/status"
 
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/outcome"
 	"github.com/ddx-go/ddx/internal/status"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // Datadog attribute names of the access-log line.
@@ -197,7 +197,7 @@ func toStatus(ctx context.Context, span *tracer.Span, err error) (*grpcstatus.St
 		}
 	}
 	v := outcome.Classify(err)
-	return grpcstatus.New(status.GRPC(v.Kind), withTraceID(span, v.Kind, errors.Public(err))), v, v.Kind
+	return grpcstatus.New(codes.Code(status.GRPC(v.Kind)), withTraceID(span, v.Kind, errors.Public(err))), v, v.Kind
 }
 
 // publicStatus is st as the client may see it. An expected outcome keeps
@@ -225,7 +225,7 @@ func withTraceID(span *tracer.Span, k errors.Kind, msg string) string {
 
 // kindOfCode classifies a status code; OK (not an error) never reaches it.
 func kindOfCode(c codes.Code) errors.Kind {
-	k, ok := status.KindOfGRPC(c)
+	k, ok := status.KindOfGRPC(uint32(c))
 	if !ok {
 		return errors.Other
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/sqlinfo"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // Option configures the tracer.
@@ -201,7 +201,7 @@ func (t *Tracer) end(ctx context.Context, o op, err error) {
 // wrap gives err the operation and what it was about, for the span. When
 // the caller's context is done, that is why the call failed.
 func (t *Tracer) wrap(ctx context.Context, o op, query string, err error) error {
-	return sqlinfo.Wrap(ctx, t.errOps[o], opNames[o], query, err)
+	return outcome.WrapSQL(ctx, t.errOps[o], opNames[o], query, err)
 }
 
 func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {

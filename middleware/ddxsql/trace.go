@@ -10,7 +10,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/sqlinfo"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // queryType is the sql.query_type of a span, as dd-trace-go's contrib
@@ -138,7 +138,7 @@ func (t *tracing) done(ctx context.Context, q queryType, query string, start tim
 // so that errors.Is and errors.As still find it. When the caller's context
 // is done, that is why the call failed, whatever the driver made of it.
 func (t *tracing) wrap(ctx context.Context, q queryType, query string, err error) error {
-	return sqlinfo.Wrap(ctx, t.ops[q], q.String(), query, err)
+	return outcome.WrapSQL(ctx, t.ops[q], q.String(), query, err)
 }
 
 // comment returns query with Database Monitoring's comment, and the span

@@ -1,12 +1,3 @@
-// Package outcome is what every ddx integration (net/http, outbound HTTP,
-// jobs, gRPC, and framework integrations in their own modules) decides the
-// same way about a finished request or run: its log level from its Kind and
-// status (the table is internal/status), the span's error flag, the
-// access-log line and its attribute names, a recovered panic as an error,
-// and the client's address. An exchange's error is classified once, into a
-// [Verdict], which every one of those decisions takes. It lives under
-// internal/ at the module root so
-// that every module of the repository can use it and no user can.
 package outcome
 
 import (
