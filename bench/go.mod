@@ -2,13 +2,11 @@ module github.com/ddx-go/ddx/bench
 
 go 1.26.0
 
-replace github.com/ddx-go/ddx => ../
-
 require (
 	github.com/DataDog/dd-trace-go/contrib/log/slog/v2 v2.12.0
 	github.com/DataDog/dd-trace-go/contrib/net/http/v2 v2.12.0
 	github.com/DataDog/dd-trace-go/v2 v2.12.0
-	github.com/ddx-go/ddx v0.0.0-00010101000000-000000000000
+	github.com/ddx-go/ddx v0.1.0
 	github.com/pkg/errors v0.9.1
 	github.com/samber/oops v1.23.2
 	github.com/samber/slog-http v1.12.1
@@ -95,6 +93,5 @@ require (
 	golang.org/x/time v0.15.0 // indirect
 	golang.org/x/xerrors v0.0.0-20240903120638-7835f813f4da // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260803160001-6ac0973c030d // indirect
-	google.golang.org/grpc v1.83.2 // indirect
 	google.golang.org/protobuf v1.36.12-0.20260116114154-8c4c4ae446ca // indirect
 )

@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/DataDog/datadog-api-client-go/v2 v2.67.0
-	github.com/ddx-go/ddx v0.0.0-00010101000000-000000000000
+	github.com/ddx-go/ddx v0.1.0
 	go.uber.org/goleak v1.3.0
 	go.yaml.in/yaml/v3 v3.0.5
 )
@@ -18,6 +18,7 @@ require (
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	golang.org/x/crypto v0.55.0 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/term v0.46.0 // indirect
@@ -49,8 +50,8 @@ require (
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/cihub/seelog v0.0.0-20170130134532-f561c5e57575 // indirect
-	github.com/ddx-go/ddx/middleware/ddxpgx v0.0.0-00010101000000-000000000000
-	github.com/ddx-go/ddx/middleware/ddxsql v0.0.0-00010101000000-000000000000
+	github.com/ddx-go/ddx/middleware/ddxpgx v0.1.0
+	github.com/ddx-go/ddx/middleware/ddxsql v0.1.0
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/ebitengine/purego v0.10.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
@@ -108,18 +109,6 @@ require (
 	golang.org/x/time v0.15.0 // indirect
 	golang.org/x/xerrors v0.0.0-20240903120638-7835f813f4da // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260803160001-6ac0973c030d // indirect
-	google.golang.org/grpc v1.83.2 // indirect
 	google.golang.org/protobuf v1.36.12-0.20260116114154-8c4c4ae446ca // indirect
 	modernc.org/sqlite v1.62.0
 )
-
-// Builds the template against the ddx next to it, for development inside the
-// ddx repository. A copy made with gonew must drop them and require a release:
-//
-//	go mod edit -dropreplace github.com/ddx-go/ddx -dropreplace github.com/ddx-go/ddx/middleware/ddxsql -dropreplace github.com/ddx-go/ddx/middleware/ddxpgx
-//	go get github.com/ddx-go/ddx@latest github.com/ddx-go/ddx/middleware/ddxsql@latest github.com/ddx-go/ddx/middleware/ddxpgx@latest
-replace github.com/ddx-go/ddx => ../..
-
-replace github.com/ddx-go/ddx/middleware/ddxsql => ../../middleware/ddxsql
-
-replace github.com/ddx-go/ddx/middleware/ddxpgx => ../../middleware/ddxpgx
