@@ -165,6 +165,9 @@ func tidyEnv(dir string) []string {
 		"GOWORK=off",
 		"GOPROXY=file://" + filepath.ToSlash(dir) + "," + upstream,
 		"GONOSUMDB=github.com/ddx-go/ddx",
+		// The go command's index of a module in the cache is keyed by
+		// version, not content: an earlier proxy's would be used.
+		"GODEBUG=goindex=0",
 	}
 }
 
