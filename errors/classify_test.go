@@ -71,8 +71,8 @@ func TestKindOf(t *testing.T) {
 		{"context under kind wins", errors.E(errors.Unavailable, "call payment", context.Canceled), errors.Canceled},
 		{"deadline under kind wins", errors.E(errors.Internal, fmt.Errorf("q: %w", context.DeadlineExceeded)), errors.DeadlineExceeded},
 		{"several %w, first expected wins", fmt.Errorf("%w: %w", context.Canceled, errors.E(errors.NotFound)), errors.Canceled},
-		{"misuse keeps kind", errors.E(errors.NotFound, 42), errors.NotFound},
-		{"misuse keeps cause kind", errors.E(42, context.Canceled), errors.Canceled},
+		{"misuse keeps kind", errors.E(errors.NotFound, 42), errors.NotFound},        //ddxvet:ignore an int on purpose
+		{"misuse keeps cause kind", errors.E(42, context.Canceled), errors.Canceled}, //ddxvet:ignore an int on purpose
 		{"no arguments", errors.E(), errors.Internal},
 
 		{"join expected", stderrors.Join(errors.E(errors.NotFound), errors.E(errors.Conflict)), errors.NotFound},
@@ -174,7 +174,7 @@ func TestPublic(t *testing.T) {
 		{"every expected kind", errors.E(errors.TooManyRequests), "too many requests"},
 		{"join picks winning branch", stderrors.Join(errors.E(errors.NotFound, "a"), errors.E(errors.Invalid, "b")), "a"},
 		{"join with problem", stderrors.Join(errors.E(errors.NotFound, "a"), io.EOF), "internal error"},
-		{"misuse not shown", errors.E(errors.NotFound, "order gone", 42), "order gone"},
+		{"misuse not shown", errors.E(errors.NotFound, "order gone", 42), "order gone"}, //ddxvet:ignore an int on purpose
 		{"unknown kind", errors.E(errors.Kind(99), "x"), "internal error"},
 	}
 	for _, tt := range tests {
@@ -216,7 +216,7 @@ func TestTypeName(t *testing.T) {
 		{"E without cause", errors.E(errors.Op("a"), "x"), "Internal"},
 		{"empty literal", &errors.Error{}, "Internal"},
 		{"no arguments", errors.E(), "Internal"},
-		{"misuse with cause", errors.E(42, refused), "*net.OpError"},
+		{"misuse with cause", errors.E(42, refused), "*net.OpError"}, //ddxvet:ignore an int on purpose
 		{"join picks winning branch", stderrors.Join(context.Canceled, refused), "*net.OpError"},
 		{"join of text", stderrors.Join(io.EOF), "Internal"},
 		{"empty join", errors.E(stderrors.Join()), "Internal"},

@@ -98,7 +98,7 @@ func ExampleE_sentinel() {
 // Misuse never panics: the error says what was wrong with the call.
 func ExampleE_misuse() {
 	fmt.Println(errors.E())
-	fmt.Println(errors.E(errors.Op("orders.Get"), errors.NotFound, 42))
+	fmt.Println(errors.E(errors.Op("orders.Get"), errors.NotFound, 42)) //ddxvet:ignore the misuse this example shows
 	// Output:
 	// errors.E: called with no arguments
 	// orders.Get: errors.E: bad argument of type int

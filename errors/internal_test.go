@@ -43,7 +43,7 @@ func TestCaptureOnce(t *testing.T) {
 		"over fmt":  E(Op("b"), fmt.Errorf("x: %w", inner)),
 		"over two":  E(Op("c"), E(Op("b"), inner)),
 		"over join": E(Op("b"), Join(io.EOF, inner)),
-		"misuse":    E(Op("b"), 42, inner),
+		"misuse":    E(Op("b"), 42, inner), //ddxvet:ignore an int on purpose
 	} {
 		if pcs := err.(*Error).pcs; pcs != nil {
 			t.Errorf("%s: outer error recorded a second stack", name)

@@ -88,13 +88,13 @@ func TestErrorText(t *testing.T) {
 		{"nil causes ignored", errors.E(errors.Op("a"), nil, error(nil), nilErr, "x"), "a: x"},
 		{"context cause", errors.E(errors.Op("a"), context.Canceled), "a: context canceled"},
 
-		{"last op, kind and message win", errors.E(errors.Op("a"), errors.Op("b"), "x", "y", errors.Invalid, errors.NotFound),
+		{"last op, kind and message win", errors.E(errors.Op("a"), errors.Op("b"), "x", "y", errors.Invalid, errors.NotFound), //ddxvet:ignore two messages on purpose
 			"b: y"},
 		{"no arguments", errors.E(), "errors.E: called with no arguments"},
-		{"bad argument", errors.E(errors.Op("a"), 42), "a: errors.E: bad argument of type int"},
-		{"bad arguments and cause", errors.E(errors.Op("a"), "x", 4.2, struct{}{}, io.EOF),
+		{"bad argument", errors.E(errors.Op("a"), 42), "a: errors.E: bad argument of type int"}, //ddxvet:ignore an int on purpose
+		{"bad arguments and cause", errors.E(errors.Op("a"), "x", 4.2, struct{}{}, io.EOF), //ddxvet:ignore bad arguments on purpose
 			"a: x: errors.E: bad argument of type float64, bad argument of type struct {}: EOF"},
-		{"nil pointer argument", errors.E(errors.Op("a"), (*int)(nil)), "a: errors.E: bad argument of type *int"},
+		{"nil pointer argument", errors.E(errors.Op("a"), (*int)(nil)), "a: errors.E: bad argument of type *int"}, //ddxvet:ignore a *int on purpose
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,7 +268,7 @@ func TestUnwrap(t *testing.T) {
 	if !errors.Is(errors.E(io.EOF, io.ErrClosedPipe), io.ErrClosedPipe) {
 		t.Error("Is does not find the second of several causes")
 	}
-	if !errors.Is(errors.E(42, io.EOF), io.EOF) {
+	if !errors.Is(errors.E(42, io.EOF), io.EOF) { //ddxvet:ignore an int on purpose
 		t.Error("misuse hides the cause from Is")
 	}
 }

@@ -7,6 +7,10 @@
 //   - an argument E has no use for, such as errors.E(op, kind, "item", 9,
 //     "not found"): E reports it only at run time, in the error's text.
 //
+// A call that misuses E on purpose (a test of what E does with it) carries
+// a //ddxvet:ignore comment, with the reason after it, on one of its lines
+// or on the line above, and is not reported.
+//
 // Run it over a module as a go vet tool, from the repository root:
 //
 //	go run ./cmd/ddxvet ./...

@@ -5,8 +5,10 @@ package errorse
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 	"strconv"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -18,7 +20,10 @@ import (
 const errorsPath = "github.com/ddx-go/ddx/errors"
 
 // Analyzer reports errors.E calls with more than one message string, and
-// arguments of a type E does not take.
+// arguments of a type E does not take. A call that misuses E on purpose (a
+// test of what E does with it) is not reported when a //ddxvet:ignore
+// comment is on one of its lines or on the line above it; the words after
+// the directive say why.
 var Analyzer = &analysis.Analyzer{
 	Name:     "errorse",
 	Doc:      "report errors.E calls that silently drop a message or pass an argument E cannot use",
@@ -29,6 +34,7 @@ var Analyzer = &analysis.Analyzer{
 
 func run(pass *analysis.Pass) (any, error) {
 	ins := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
+	ignored := ignoredLines(pass)
 	ins.Preorder([]ast.Node{(*ast.CallExpr)(nil)}, func(n ast.Node) {
 		call := n.(*ast.CallExpr)
 		fn, ok := typeutil.Callee(pass.TypesInfo, call).(*types.Func)
@@ -37,6 +43,9 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 		if call.Ellipsis.IsValid() {
 			return // errors.E(args...): nothing to know statically
+		}
+		if ignored.covers(pass.Fset, call) {
+			return
 		}
 		var firstMsg ast.Expr
 		for _, arg := range call.Args {
@@ -64,6 +73,44 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	})
 	return nil, nil
+}
+
+// directive marks a call that misuses E on purpose.
+const directive = "//ddxvet:ignore"
+
+// lines holds, per file, the lines that carry the directive.
+type lines map[string]map[int]bool
+
+func ignoredLines(pass *analysis.Pass) lines {
+	out := lines{}
+	for _, f := range pass.Files {
+		for _, g := range f.Comments {
+			for _, c := range g.List {
+				if c.Text != directive && !strings.HasPrefix(c.Text, directive+" ") {
+					continue
+				}
+				p := pass.Fset.Position(c.Slash)
+				if out[p.Filename] == nil {
+					out[p.Filename] = map[int]bool{}
+				}
+				out[p.Filename][p.Line] = true
+			}
+		}
+	}
+	return out
+}
+
+// covers reports whether the directive is on a line of call or on the
+// line above it.
+func (l lines) covers(fset *token.FileSet, call *ast.CallExpr) bool {
+	start, end := fset.Position(call.Pos()), fset.Position(call.End())
+	file := l[start.Filename]
+	for n := start.Line - 1; n <= end.Line; n++ {
+		if file[n] {
+			return true
+		}
+	}
+	return false
 }
 
 // describe names the dropped message for the diagnostic.

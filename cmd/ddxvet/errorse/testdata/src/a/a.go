@@ -41,3 +41,13 @@ func unusable() {
 	_ = errors.E(ptrErr{})                                                 // want `errors.E does not take an argument of type ptrErr \(only \*ptrErr is an error\)`
 	_ = errors.E(struct{ s string }{"x"})                                  // want `errors.E does not take an argument of type struct\{s string\}`
 }
+
+func deliberate() {
+	_ = errors.E(errors.Op("op"), 42) //ddxvet:ignore what E does with an int
+	//ddxvet:ignore the line above covers the call
+	_ = errors.E("a", "b")
+	_ = errors.E(errors.Op("op"),
+		"a", "b", //ddxvet:ignore on any line of the call
+	)
+	_ = errors.E(errors.Op("op"), 4.2) //ddxvet:ignored is not the directive // want `errors.E does not take an argument of type float64`
+}
