@@ -81,6 +81,16 @@ func TestLocalViewWithoutAgent(t *testing.T) {
 	})
 	assert.Contains(t, out, "GET /users/{id} (http.request)")
 	assert.Contains(t, out, "2 spans, 2 errors")
-	assert.Contains(t, logs.String(), "showing each finished trace on stderr instead (local trace view)")
+	// One line speaks of the absent Agent, and says the view shows the
+	// traces instead.
+	var agentLines []string
+	for _, l := range decodeLines(t, []byte(logs.String())) {
+		if msg, _ := l["message"].(string); msg != "ddx started" {
+			agentLines = append(agentLines, msg)
+		}
+	}
+	if assert.Len(t, agentLines, 1, "lines but ddx started") {
+		assert.Contains(t, agentLines[0], "printed on stderr by the local trace view (DDX_LOCAL_VIEW=false turns it off)")
+	}
 	assert.NotContains(t, logs.String(), "lost", "traces the view showed are not reported lost")
 }

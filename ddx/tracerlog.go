@@ -108,6 +108,7 @@ func (t *tracerLogger) trouble(cause, msg string) {
 	first := !t.down
 	due := !first && now.Sub(t.lastSum) >= t.every
 	held, lost := t.held, t.lost
+	viewOn := t.viewOn.Load() // with down, under mu: see Showing
 	if first || due {
 		t.down, t.lastSum, t.held = true, now, 0
 	} else {
@@ -118,8 +119,8 @@ func (t *tracerLogger) trouble(cause, msg string) {
 	switch {
 	case first:
 		local := ""
-		if t.viewOn.Load() {
-			local = "Meanwhile each trace is printed on stderr by the local trace view. "
+		if viewOn {
+			local = "Meanwhile each trace is printed on stderr by the local trace view (DDX_LOCAL_VIEW=false turns it off). "
 		}
 		t.logger.LogAttrs(context.Background(), slog.LevelWarn,
 			"Datadog Agent not reachable at "+t.agent+" ("+cause+"): traces, profiles and runtime metrics are dropped until it is. "+
@@ -135,11 +136,17 @@ func (t *tracerLogger) trouble(cause, msg string) {
 }
 
 // Showing is the local view's report that it shows every trace from now on
-// (localview.Reports); auto: because no Agent could be dialled, which is
-// said once.
+// (localview.Reports); auto: because no Agent could be dialled. That is
+// said once, in one line: the hook reports the failed request that turned
+// the view on right after this, and the outage's first WARN says the view
+// shows the traces. Only when the outage was told before the view was on
+// does a line of its own say so.
 func (t *tracerLogger) Showing(auto bool) {
+	t.mu.Lock()
 	t.viewOn.Store(true)
-	if auto {
+	told := t.down
+	t.mu.Unlock()
+	if auto && told {
 		t.base.Info("ddx: no Datadog Agent at "+t.agent+"; showing each finished trace on stderr instead (local trace view). "+
 			"DDX_LOCAL_VIEW=false turns it off.", slog.String("agent.url", t.agent))
 	}
@@ -211,6 +218,8 @@ func agentTrouble(msg string) (cause string, ok bool) {
 		return "abandoned at shutdown", true
 	case strings.Contains(m, "no route to host"), strings.Contains(m, "network is unreachable"):
 		return "no route to the host", true
+	case strings.Contains(m, "dial unix") && strings.Contains(m, "no such file or directory"):
+		return "no socket file there", true
 	case strings.HasPrefix(m, "lost ") && strings.Contains(m, " traces"):
 		// The tracer's words for a trace payload the Agent refused, with
 		// its answer's body (an HTML error page, say) as the reason.

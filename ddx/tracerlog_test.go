@@ -102,6 +102,7 @@ func TestAgentTroubleCauses(t *testing.T) {
 		{"decoding features: invalid character 'x'", "not as a Datadog Agent"},
 		{"unexpected /info status: 500", "not as a Datadog Agent"},
 		{"lost 8544 traces: <!DOCTYPE HTML><html><body><h1>Error response</h1><p>Error code: 501</p>", "did not take the traces"},
+		{"loading features: Get \"http://UDS__var_run_datadog_apm.socket/info\": dial unix /var/run/datadog/apm.socket: connect: no such file or directory", "no socket file"},
 		{"appsec: rules loaded", ""},
 		{"Invalid value for DD_LOGGING_RATE", ""},
 	}
@@ -131,6 +132,34 @@ func TestQueueDropsSaidPlainly(t *testing.T) {
 		"The service itself is not affected.", lines[0]["message"])
 	assert.EqualValues(t, 158252, lines[0]["traces_dropped"])
 	assert.EqualValues(t, 7, lines[1]["traces_dropped"])
+}
+
+// TestNoAgentIsOneLine: when the view turns on because no Agent could be
+// dialled, one line says both, whichever came first: the hook reports the
+// view (Showing) before the failed request, or the outage was told before.
+func TestNoAgentIsOneLine(t *testing.T) {
+	t.Parallel()
+	refused := errors.New("dial tcp 127.0.0.1:8126: connect: connection refused")
+	t.Run("view first", func(t *testing.T) {
+		var buf bytes.Buffer
+		tl, _ := newTestTracerLogger(&buf)
+		tl.Showing(true)
+		tl.Failed("GET /info", 0, refused)
+		lines := decodeLines(t, buf.Bytes())
+		require.Len(t, lines, 1)
+		assert.Equal(t, "WARN", lines[0]["status"])
+		assert.Contains(t, lines[0]["message"], "printed on stderr by the local trace view (DDX_LOCAL_VIEW=false turns it off)")
+	})
+	t.Run("outage first", func(t *testing.T) {
+		var buf bytes.Buffer
+		tl, _ := newTestTracerLogger(&buf)
+		tl.Failed("GET /info", 0, refused)
+		tl.Showing(true)
+		lines := decodeLines(t, buf.Bytes())
+		require.Len(t, lines, 2)
+		assert.NotContains(t, lines[0]["message"], "local trace view")
+		assert.Contains(t, lines[1]["message"], "showing each finished trace on stderr instead (local trace view)")
+	})
 }
 
 func TestAgentTroubleMentionsTheLocalView(t *testing.T) {
