@@ -346,7 +346,7 @@ func TestStep3HTTP(t *testing.T) {
 	t.Parallel()
 	agent := testagent.Start(t)
 	p := start(t, "step3-http", append(withAgent(agent), "PORT=0")...)
-	base := "http://" + p.waitLog(t, "listening")["addr"].(string)
+	base := p.waitLog(t, "listening")["addr"].(string)
 
 	code, body := get(t, base, "/hello")
 	assert.Equal(t, 200, code)
@@ -459,7 +459,7 @@ func TestStep5LogsAndTraces(t *testing.T) {
 	t.Parallel()
 	agent := testagent.Start(t)
 	p := start(t, "step5-logs-and-traces", append(withAgent(agent), "PORT=0")...)
-	base := "http://" + p.waitLog(t, "listening")["addr"].(string)
+	base := p.waitLog(t, "listening")["addr"].(string)
 
 	code, answer := getProblem(t, base, "/checkout/42")
 	assert.Equal(t, 503, code)
@@ -614,7 +614,7 @@ func TestStep8Database(t *testing.T) {
 	t.Parallel()
 	agent := testagent.Start(t)
 	p := start(t, "step8-database", append(withAgent(agent), "PORT=0")...)
-	base := "http://" + p.waitLog(t, "listening")["addr"].(string)
+	base := p.waitLog(t, "listening")["addr"].(string)
 
 	code, body := get(t, base, "/items/1")
 	assert.Equal(t, 200, code)

@@ -44,7 +44,7 @@ func blocks(t *testing.T, step string, n int) []sample.Block {
 	return b
 }
 
-var listening = regexp.MustCompile(`listening addr=(\S+)`)
+var listening = regexp.MustCompile(`listening addr=(http://\S+)`)
 
 // serve runs a serving step on a terminal with PORT=0, sends it the
 // requests (paths), then Ctrl-C; it returns the answers' bodies.
@@ -55,7 +55,7 @@ func serve(t *testing.T, step string, paths ...string) (*sample.Term, []string) 
 	require.NotNil(t, m)
 	var bodies []string
 	for _, p := range paths {
-		_, body := get(t, "http://"+m[1], p)
+		_, body := get(t, m[1], p)
 		bodies = append(bodies, body)
 	}
 	tm.Interrupt(t)

@@ -56,7 +56,7 @@ func run() error {
 		slog.Error("cannot listen on port "+port+", pick another: PORT=8081 go run ./step3-http", "error", err)
 		return err
 	}
-	slog.Info("listening", "addr", ln.Addr().String())
+	slog.Info("listening", "addr", "http://"+ln.Addr().String())
 	srv := &http.Server{Handler: middleware.Wrap(mux)}    // Wrap: a span and a log line per request
 	return middleware.Serve(ctx, srv, ln, 10*time.Second) // until Ctrl-C, then a graceful stop
 }
