@@ -238,13 +238,20 @@ func (r *Recorder) Reset() {
 
 // Flush makes the tracer send every span finished so far and waits until
 // the Agent has them. It fails the test if they do not arrive within the
-// timeout (see [Recorder.SetTimeout]).
+// timeout (see [Recorder.SetTimeout]). A span finished so far is one whose
+// Finish returned before Flush was called; dd-trace-go sends a trace's
+// spans once all of them have finished, so the spans of a trace whose root
+// is still open are not sent yet.
 func (r *Recorder) Flush(tb testing.TB) {
 	tb.Helper()
 	// A marker span finished now follows every span finished before it
-	// through the tracer's queue; once the Agent has it, it has them.
+	// through the tracer's queue into the payloads the tracer flushes, in
+	// order. Once the Agent has it, every earlier payload has been handed
+	// to a goroutine that sends it; those are sent concurrently, so the
+	// marker's may have overtaken them: wait for the senders too.
 	id := strconv.FormatUint(r.seq.Add(1), 10)
 	tracer.StartSpan(flushName, tracer.ResourceName(id)).Finish()
+	start := time.Now()
 	if !r.waitSpans(func([]Span) bool {
 		for _, s := range r.agent.Spans() {
 			if s.Name == flushName && s.Resource == id {
@@ -252,7 +259,7 @@ func (r *Recorder) Flush(tb testing.TB) {
 			}
 		}
 		return false
-	}) {
+	}) || !waitSends(traceSends(), r.wait()-time.Since(start)) {
 		tb.Fatalf("ddxtest: Flush: the tracer did not deliver its spans to the Agent within %v; %d spans received", r.wait(), len(r.Spans()))
 	}
 }
