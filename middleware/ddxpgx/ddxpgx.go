@@ -199,9 +199,20 @@ func (t *Tracer) end(ctx context.Context, o op, err error) {
 }
 
 // wrap gives err the operation and what it was about, for the span. When
-// the caller's context is done, that is why the call failed.
+// the caller's context is done, that is why the call failed. The stack
+// the span records starts at the code that called pgx.
 func (t *Tracer) wrap(ctx context.Context, o op, query string, err error) error {
-	return outcome.WrapSQL(ctx, t.errOps[o], opNames[o], query, err)
+	return outcome.WrapSQL(ctx, t.errOps[o], opNames[o], query, err, callers...)
+}
+
+// callers are the packages between the application's call and wrap: pgx
+// calls the tracer, and the pool calls pgx.
+var callers = []string{
+	"github.com/ddx-go/ddx/middleware/ddxpgx",
+	"github.com/jackc/pgx/v5",
+	"github.com/jackc/pgx/v5/pgxpool",
+	"github.com/jackc/pgx/v5/pgconn",
+	"github.com/jackc/puddle/v2",
 }
 
 func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {

@@ -269,8 +269,30 @@ func TestRefusedConnectionIsAnErrorSpan(t *testing.T) {
 	assert.Equal(t, "Unavailable", s.Meta["error.kind"])
 	assert.Equal(t, "*pgconn.ConnectError", s.Meta["error.type"], "the driver's error type")
 	assert.Contains(t, s.Meta["error.message"], "connection refused")
-	assert.NotEmpty(t, s.Meta["error.stack"])
 	assert.Equal(t, "Connect", s.Meta["sql.query_type"])
+	// The stack starts at the query the test made, not in ddxsql or
+	// database/sql, in the error the caller gets and on the span.
+	const caller = "github.com/ddx-go/ddx/middleware/ddxsql_test.TestRefusedConnectionIsAnErrorSpan.func1\n"
+	assert.True(t, strings.HasPrefix(errors.Stack(qerr), caller), "the error's stack:\n%s", errors.Stack(qerr))
+	assert.True(t, strings.HasPrefix(s.Meta["error.stack"], caller), "the span's stack:\n%s", s.Meta["error.stack"])
+}
+
+// TestErrorStackStartsAtTheQuery: a failed statement's error points at the
+// code that ran it, whichever call of database/sql it went through.
+func TestErrorStackStartsAtTheQuery(t *testing.T) {
+	db := backends()[0].open(t) // SQLite: no server needed
+	ctx := context.Background()
+	errs := map[string]error{}
+	_, errs["Exec"] = db.ExecContext(ctx, "INSERT INTO missing VALUES (1)")
+	_, errs["Query"] = db.QueryContext(ctx, "SELECT * FROM missing")
+	errs["QueryRow"] = db.QueryRowContext(ctx, "SELECT * FROM missing").Scan(new(int))
+	_, errs["Prepare"] = db.PrepareContext(ctx, "SELECT * FROM missing")
+	const caller = "github.com/ddx-go/ddx/middleware/ddxsql_test.TestErrorStackStartsAtTheQuery\n"
+	for call, err := range errs {
+		require.Error(t, err, call)
+		assert.Contains(t, err.Error(), "ddxsql.", call)
+		assert.True(t, strings.HasPrefix(errors.Stack(err), caller), "%s: the stack starts\n%s", call, errors.Stack(err))
+	}
 }
 
 func TestOpenUnregisteredDriver(t *testing.T) {

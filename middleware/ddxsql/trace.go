@@ -137,9 +137,13 @@ func (t *tracing) done(ctx context.Context, q queryType, query string, start tim
 // wrap adds ddxsql's context to a driver's error, keeping it as the cause
 // so that errors.Is and errors.As still find it. When the caller's context
 // is done, that is why the call failed, whatever the driver made of it.
+// The error's stack starts at the code that called database/sql.
 func (t *tracing) wrap(ctx context.Context, q queryType, query string, err error) error {
-	return outcome.WrapSQL(ctx, t.ops[q], q.String(), query, err)
+	return outcome.WrapSQL(ctx, t.ops[q], q.String(), query, err, callers...)
 }
+
+// callers are the packages between the application's query and wrap.
+var callers = []string{"github.com/ddx-go/ddx/middleware/ddxsql", "database/sql"}
 
 // comment returns query with Database Monitoring's comment, and the span
 // id the comment names (full mode), or query itself when propagation is
