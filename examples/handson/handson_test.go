@@ -75,7 +75,9 @@ func bin(t *testing.T, step string) string {
 		if buildErr != nil {
 			return
 		}
-		args := []string{"build", "-o", binDir + string(filepath.Separator)}
+		// -buildvcs=false whatever GOFLAGS holds: a VCS stamp would become
+		// the service's version, which the READMEs' samples do not show.
+		args := []string{"build", "-buildvcs=false", "-o", binDir + string(filepath.Separator)}
 		for _, s := range steps {
 			if !modules[s] {
 				args = append(args, "./"+s)
@@ -83,7 +85,7 @@ func bin(t *testing.T, step string) string {
 		}
 		cmds := []*exec.Cmd{exec.Command("go", args...)}
 		for s := range modules {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, s), ".")
+			cmd := exec.Command("go", "build", "-buildvcs=false", "-o", filepath.Join(binDir, s), ".")
 			cmd.Dir = s
 			cmds = append(cmds, cmd)
 		}
