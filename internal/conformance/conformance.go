@@ -30,6 +30,7 @@ import (
 	"github.com/ddx-go/ddx/internal/testagent"
 	"github.com/ddx-go/ddx/internal/testlog"
 	"github.com/ddx-go/ddx/middleware"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // Adapter is one framework under test.
@@ -43,9 +44,10 @@ type Adapter struct {
 	// syntax: "{id}" for net/http and chi, ":id" for gin and echo. The
 	// resource is "GET " plus the template.
 	Param func(name string) string
-	// UnroutedResource is the resource of a request no route matches: the
-	// method alone ("GET") for routers that say so.
-	UnroutedResource string
+	// UnroutedResource is the resource of a request no route matches, of
+	// the method given; nil means the method alone ("GET"), as every
+	// router here says.
+	UnroutedResource func(method string) string
 	// New serves the routes of the suite, under the framework's ddx
 	// middleware configured with opts (the logger, at least):
 	//
@@ -56,7 +58,8 @@ type Adapter struct {
 	//	GET /healthz      200 "ok"
 	//
 	// Errors go back the framework's way (returned, c.Error, middleware.Error),
-	// and the framework's own 404 answers other paths.
+	// and the framework's own 404 answers other paths, its own 405 other
+	// methods of these paths.
 	New func(app *App, opts ...middleware.ServerOption) http.Handler
 }
 
@@ -111,6 +114,7 @@ const secret = "s3cr3t-7f1c"
 
 type expect struct {
 	code       int
+	detail     string // the problem's detail, when the suite decides it
 	kind       string // error.kind on the span and the log line
 	spanError  bool
 	level      string
@@ -120,21 +124,37 @@ type expect struct {
 }
 
 type testCase struct {
-	name string
-	path string
+	name   string
+	method string // GET when empty
+	path   string
 	expect
 }
 
+func (c testCase) verb() string {
+	if c.method == "" {
+		return "GET"
+	}
+	return c.method
+}
+
+// A router's own answers have one text each, whatever the framework: the
+// public detail of outcome.Unrouted.
+var (
+	unroutedDetail    = errors.Public(outcome.Unrouted(http.StatusNotFound))
+	wrongMethodDetail = errors.Public(outcome.Unrouted(http.StatusMethodNotAllowed))
+)
+
 var cases = []testCase{
-	{"200 JSON", "/users/1", expect{code: 200, level: "INFO", route: "/users/{id}"}},
-	{"NotFound", "/users/7", expect{code: 404, kind: "NotFound", level: "WARN", route: "/users/{id}"}},
-	{"Invalid", "/users/abc", expect{code: 400, kind: "Invalid", level: "WARN", route: "/users/{id}"}},
-	{"Unavailable with a cause", "/orders/9", expect{code: 503, kind: "Unavailable", spanError: true, level: "ERROR", route: "/orders/{id}"}},
-	{"panic", "/panic", expect{code: 500, kind: "Internal", spanError: true, level: "ERROR", route: "/panic"}},
-	{"secret query parameter", "/users/7?token=" + secret + "&page=2", expect{code: 404, kind: "NotFound", level: "WARN", route: "/users/{id}"}},
-	{"unrouted", "/no/such/route", expect{code: 404, kind: "NotFound", level: "WARN", unrouted: true}},
-	{"client goes away", "/wait", expect{code: 499, kind: "Canceled", level: "INFO", route: "/wait", clientGone: true}},
-	{"health check", "/healthz", expect{code: 200}},
+	{"200 JSON", "", "/users/1", expect{code: 200, level: "INFO", route: "/users/{id}"}},
+	{"NotFound", "", "/users/7", expect{code: 404, kind: "NotFound", level: "WARN", route: "/users/{id}"}},
+	{"Invalid", "", "/users/abc", expect{code: 400, kind: "Invalid", level: "WARN", route: "/users/{id}"}},
+	{"Unavailable with a cause", "", "/orders/9", expect{code: 503, kind: "Unavailable", spanError: true, level: "ERROR", route: "/orders/{id}"}},
+	{"panic", "", "/panic", expect{code: 500, kind: "Internal", spanError: true, level: "ERROR", route: "/panic"}},
+	{"secret query parameter", "", "/users/7?token=" + secret + "&page=2", expect{code: 404, kind: "NotFound", level: "WARN", route: "/users/{id}"}},
+	{"unrouted", "", "/no/such/route", expect{code: 404, detail: unroutedDetail, kind: "NotFound", level: "WARN", unrouted: true}},
+	{"wrong method", "POST", "/users/2", expect{code: 405, detail: wrongMethodDetail, kind: "Invalid", level: "WARN", unrouted: true}},
+	{"client goes away", "", "/wait", expect{code: 499, kind: "Canceled", level: "INFO", route: "/wait", clientGone: true}},
+	{"health check", "", "/healthz", expect{code: 200}},
 }
 
 // Run runs the suite against a. It starts the tracer, so the tests of one
@@ -158,7 +178,7 @@ func Run(t *testing.T, a Adapter) {
 	}
 	answers := make([]answer, len(cases))
 	for i, c := range cases {
-		req, err := http.NewRequest("GET", srv.URL+c.path, nil)
+		req, err := http.NewRequest(c.verb(), srv.URL+c.path, nil)
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+secret)
 		req.Header.Set("X-Api-Key", secret)
@@ -272,7 +292,10 @@ func pick(t *testing.T, spans []testagent.Span, lines []map[string]any, path str
 
 func resource(a Adapter, c testCase) (res, route string) {
 	if c.unrouted {
-		res = a.UnroutedResource
+		res = c.verb()
+		if a.UnroutedResource != nil {
+			res = a.UnroutedResource(c.verb())
+		}
 		if _, r, ok := strings.Cut(res, " "); ok {
 			route = r
 		}
@@ -292,7 +315,7 @@ func checkSpan(t *testing.T, a Adapter, c testCase, s testagent.Span) {
 	assert.Equal(t, route, s.Meta["http.route"])
 	assert.Equal(t, a.Component, s.Meta["component"])
 	assert.Equal(t, "server", s.Meta["span.kind"])
-	assert.Equal(t, "GET", s.Meta["http.method"])
+	assert.Equal(t, c.verb(), s.Meta["http.method"])
 	assert.Equal(t, fmt.Sprint(c.code), s.Meta["http.status_code"])
 	assert.Zero(t, s.ParentID, "a server span is the root of its trace")
 	assert.Equal(t, c.kind, s.Meta["error.kind"])
@@ -314,7 +337,7 @@ func checkLine(t *testing.T, a Adapter, c testCase, s testagent.Span, l map[stri
 	_, route := resource(a, c)
 	assert.Equal(t, "http request", l["message"])
 	assert.Equal(t, c.level, l["status"], "the level follows the Kind table")
-	assert.Equal(t, "GET", l["http.method"])
+	assert.Equal(t, c.verb(), l["http.method"])
 	assert.Equal(t, float64(c.code), l["http.status_code"])
 	if route == "" {
 		assert.NotContains(t, l, "http.route")
@@ -363,5 +386,8 @@ func checkAnswer(t *testing.T, c testCase, s testagent.Span, code int, contentTy
 	assert.Equal(t, http.StatusText(code), p.Title)
 	assert.Equal(t, code, p.Status)
 	assert.NotEmpty(t, p.Detail)
+	if c.detail != "" {
+		assert.Equal(t, c.detail, p.Detail, "one text per answer of the router, whatever the framework")
+	}
 	assert.Equal(t, s.TraceID128(), p.TraceID, "the trace id quoted to the client is the request's")
 }

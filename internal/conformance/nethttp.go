@@ -10,10 +10,9 @@ import (
 // NetHTTP is net/http's adapter: a ServeMux under middleware.Wrap, the
 // reference every framework is held to.
 var NetHTTP = Adapter{
-	Name:             "net/http",
-	Component:        "net/http",
-	Param:            func(name string) string { return "{" + name + "}" },
-	UnroutedResource: "GET",
+	Name:      "net/http",
+	Component: "net/http",
+	Param:     func(name string) string { return "{" + name + "}" },
 	New: func(app *App, opts ...middleware.ServerOption) http.Handler {
 		mux := http.NewServeMux()
 		mux.Handle("GET /users/{id}", middleware.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
@@ -32,8 +31,8 @@ var NetHTTP = Adapter{
 			return app.Wait(r.Context())
 		}))
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
-		// Other paths get the ServeMux's own 404, which Wrap answers as a
-		// problem.
+		// Other paths get the ServeMux's own 404, other methods its 405,
+		// which Wrap answers as problems.
 		return middleware.Wrap(mux, opts...)
 	},
 }

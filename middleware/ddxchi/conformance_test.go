@@ -15,10 +15,9 @@ import (
 // chiAdapter is the suite's chi: the routes with middleware.HandlerFunc,
 // under ddxchi.Middleware.
 var chiAdapter = conformance.Adapter{
-	Name:             "chi",
-	Component:        "go-chi/chi.v5",
-	Param:            func(name string) string { return "{" + name + "}" },
-	UnroutedResource: "GET",
+	Name:      "chi",
+	Component: "go-chi/chi.v5",
+	Param:     func(name string) string { return "{" + name + "}" },
 	New: func(app *conformance.App, opts ...middleware.ServerOption) http.Handler {
 		r := chi.NewRouter()
 		r.Use(ddxchi.Middleware(opts...))

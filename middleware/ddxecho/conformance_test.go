@@ -14,10 +14,9 @@ import (
 // echoAdapter is the suite's echo: a plain echo.New(), handlers that return
 // their errors.
 var echoAdapter = conformance.Adapter{
-	Name:             "echo",
-	Component:        "labstack/echo.v4",
-	Param:            func(name string) string { return ":" + name },
-	UnroutedResource: "GET",
+	Name:      "echo",
+	Component: "labstack/echo.v4",
+	Param:     func(name string) string { return ":" + name },
 	New: func(app *conformance.App, opts ...middleware.ServerOption) http.Handler {
 		e := echo.New()
 		e.Use(ddxecho.Middleware(opts...))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/middleware"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // component is dd-trace-go's name for echo v4, the span's component tag in
@@ -98,7 +99,10 @@ func (chain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if unroutedAnswer(c, he) {
+		// No route: the answer every router gets under ddx, with its text.
 		r.Pattern = ""
+		middleware.ErrorStatus(w, r, he.Code, outcome.Unrouted(he.Code))
+		return
 	}
 	kind, ok := errors.KindOfHTTP(he.Code)
 	if !ok {

@@ -20,15 +20,17 @@
 // itself, as middleware.Error does, and returns nil, so echo's
 // HTTPErrorHandler does not answer a second time: with a plain echo.New()
 // the client gets ddx's problem+json, not echo's {"message":…}. echo's own
-// *echo.HTTPError (echo.ErrNotFound for a path no route serves, 405, a
-// binding error's 400, 413, 415 …) keeps its status and takes the Kind of
+// *echo.HTTPError (a binding error's 400, 413, 415 …) keeps its status and takes the Kind of
 // that status (errors.KindOfHTTP); its message, which may quote what the
 // client sent or an internal error, is not the answer's detail: the kind's
 // public text is. A handler that already wrote its response keeps it, and
 // its error is still recorded.
 //
-// The resource of a request no route serves, echo's 404 and 405, is the
-// method alone, as for Wrap.
+// echo's own answers to requests no route serves, its 404 and its 405 for
+// a method the path does not take, are the answers every router gets under
+// ddx (outcome.Unrouted): the same status and the same detail, "nothing is
+// served at this path" or "this method is not allowed here", as under
+// Wrap, ddxgin and ddxchi. Their resource is the method alone, as for Wrap.
 //
 // Under e.Use, echo has routed when the middleware runs: it puts c.Path()
 // in Request.Pattern and Wrap names the span when it starts it. Under e.Pre

@@ -34,5 +34,5 @@ func ExampleMiddleware() {
 	// 404 application/problem+json
 	// {"type":"about:blank","title":"Not Found","status":404,"detail":"user 7 not found"}
 	// 404 application/problem+json
-	// {"type":"about:blank","title":"Not Found","status":404,"detail":"not found"}
+	// {"type":"about:blank","title":"Not Found","status":404,"detail":"nothing is served at this path"}
 }

@@ -13,15 +13,16 @@ import (
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
-// ginAdapter is the suite's gin: gin.New() without gin's Recovery, errors
-// with c.Error.
+// ginAdapter is the suite's gin: gin.New() without gin's Recovery, with
+// HandleMethodNotAllowed (the package documentation says why), errors with
+// c.Error.
 var ginAdapter = conformance.Adapter{
-	Name:             "gin",
-	Component:        "gin-gonic/gin",
-	Param:            func(name string) string { return ":" + name },
-	UnroutedResource: "GET",
+	Name:      "gin",
+	Component: "gin-gonic/gin",
+	Param:     func(name string) string { return ":" + name },
 	New: func(app *conformance.App, opts ...middleware.ServerOption) http.Handler {
 		r := gin.New()
+		r.HandleMethodNotAllowed = true // a 405 for a wrong method, as the other routers
 		r.Use(ddxgin.Middleware(opts...))
 		r.GET("/users/:id", func(c *gin.Context) {
 			u, err := app.User(c.Request.Context(), c.Param("id"))

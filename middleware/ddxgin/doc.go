@@ -26,9 +26,20 @@
 // request's span, so their spans are its children.
 //
 // gin's own answers to requests no route serves, its 404 (NoRoute) and 405
-// (with HandleMethodNotAllowed), are problem answers too; a NoRoute handler
-// of your own that writes an answer keeps it. The resource of such a
-// request is the method alone, as for Wrap.
+// (NoMethod), are the answers every router gets under ddx (outcome.Unrouted):
+// the same status and the same detail, "nothing is served at this path" or
+// "this method is not allowed here", as under Wrap, ddxecho and ddxchi. A
+// NoRoute handler of your own that writes an answer keeps it. The resource
+// of such a request is the method alone, as for Wrap.
+//
+// gin answers a method a path does not take (POST to a GET route) with
+// its 404 unless the engine says otherwise, where net/http, echo and chi
+// answer 405. Set it, as the middleware cannot (it sees a request, not the
+// engine):
+//
+//	r := gin.New()
+//	r.HandleMethodNotAllowed = true // 405 for a wrong method, as every other router
+//	r.Use(ddxgin.Middleware())
 //
 // The middleware sets c.Request.Pattern to c.FullPath() before Wrap starts
 // the span, which is how Wrap learns the route of a request a router has
