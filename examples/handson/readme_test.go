@@ -3,6 +3,7 @@ package handson
 import (
 	"bufio"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -94,3 +95,21 @@ func checkExcerpt(t *testing.T, step string, block []string) {
 
 // normalize drops indentation and gofmt's alignment of comments.
 func normalize(line string) string { return strings.Join(strings.Fields(line), " ") }
+
+// TestWhatStepsLeaveIsIgnored: the files the steps write where the README
+// runs them (step 6's profile, step 8's database) are ignored by git, so a
+// clone stays clean and what is built from it is not stamped +dirty.
+func TestWhatStepsLeaveIsIgnored(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	if err := exec.Command("git", "rev-parse", "--is-inside-work-tree").Run(); err != nil {
+		t.Skip("not in a git clone")
+	}
+	for _, f := range []string{"heap.pprof", "step8-database/items.db", "step8-database/items.db-journal"} {
+		if err := exec.Command("git", "check-ignore", "-q", f).Run(); err != nil {
+			t.Errorf("git does not ignore %s, which a step writes", f)
+		}
+	}
+}
