@@ -9,9 +9,12 @@
 // template's service, "myservice", after the module path's last element
 // (or -name) in every file: the Kubernetes manifest, the monitors and the
 // SLO, the Dockerfile's image, the README and the tests that check them.
-// The copy builds against this clone: its replace directives point here,
-// with absolute paths, and its go.sum is the template's, so go test in it
-// needs nothing but the Go module proxy.
+// The template requires the ddx modules at the next release, which is not
+// published yet (inside the clone, the go.work at its root resolves it), so
+// the copy gets a replace directive for each ddx module it requires,
+// pointing at that module's directory in this clone with an absolute path.
+// Its go.sum is the template's, so go test in it needs nothing but the Go
+// module proxy.
 package main
 
 import (
@@ -28,6 +31,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
 )
 
 const (
@@ -50,20 +56,35 @@ func main() {
 	if *name == "" {
 		*name = path.Base(mod)
 	}
-	repo, err := newService(mod, dir, *name)
+	repo, replaced, err := newService(mod, dir, *name)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "newservice:", err)
 		os.Exit(1)
 	}
-	fmt.Printf(`%s is in %s (service %q), built against the ddx in %s:
+	fmt.Print(help(mod, dir, *name, repo, replaced))
+}
+
+// help is what the command prints once the service is made: how to test
+// it, and how to leave the clone once the release it requires is out.
+func help(mod, dir, name, repo string, replaced []module.Version) string {
+	var drop, get []string
+	for _, m := range replaced {
+		drop = append(drop, "-dropreplace "+m.Path)
+		get = append(get, m.Path+"@"+m.Version)
+	}
+	return fmt.Sprintf(`%s is in %s (service %q), built against the ddx in %s:
 
 	cd %s && go test ./...
 
-Once ddx is published, require releases instead:
+Its go.mod requires the ddx modules at their next release and replaces each
+with its directory in the clone. Once that release is published, drop the
+replaces and get it:
 
-	go mod edit -dropreplace github.com/ddx-go/ddx -dropreplace github.com/ddx-go/ddx/middleware/ddxsql -dropreplace github.com/ddx-go/ddx/middleware/ddxpgx
-	go get github.com/ddx-go/ddx@latest github.com/ddx-go/ddx/middleware/ddxsql@latest github.com/ddx-go/ddx/middleware/ddxpgx@latest
-`, mod, dir, *name, repo, dir)
+	go mod edit %s
+	go get %s
+
+(or start again with gonew from the release: see examples/template/README.md).
+`, mod, dir, name, repo, dir, strings.Join(drop, " "), strings.Join(get, " "))
 }
 
 // serviceName is what Kubernetes accepts as a name (a DNS label) and
@@ -72,27 +93,37 @@ var serviceName = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // newService copies the template of the clone around the working
 // directory into dir as module mod with service name name. It returns the
-// clone's root.
-func newService(mod, dir, name string) (string, error) {
+// clone's root and the ddx modules the copy requires, which its go.mod
+// replaces with their directories in the clone.
+func newService(mod, dir, name string) (repo string, replaced []module.Version, err error) {
 	if !serviceName.MatchString(name) {
-		return "", fmt.Errorf("service name %q: use lowercase letters, digits and '-' (a Kubernetes name), e.g. -name payments", name)
+		return "", nil, fmt.Errorf("service name %q: use lowercase letters, digits and '-' (a Kubernetes name), e.g. -name payments", name)
 	}
-	repo, err := findRepo()
+	repo, err = findRepo()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	dst, err := filepath.Abs(dir)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if rel, err := filepath.Rel(repo, dst); err == nil && !strings.HasPrefix(rel, "..") {
 		// A module inside the clone would be one more of its modules.
-		return "", fmt.Errorf("%s is inside the ddx clone %s: create the service outside it, e.g. ../%s", dir, repo, name)
+		return "", nil, fmt.Errorf("%s is inside the ddx clone %s: create the service outside it, e.g. ../%s", dir, repo, name)
 	}
 	if entries, err := os.ReadDir(dst); err == nil && len(entries) > 0 {
-		return "", fmt.Errorf("%s exists and is not empty", dir)
+		return "", nil, fmt.Errorf("%s exists and is not empty", dir)
 	}
 	src := filepath.Join(repo, "examples", "template")
+	// The go.mod first: what it cannot point at the clone stops the command
+	// before it writes anything.
+	goMod, err := os.ReadFile(filepath.Join(src, "go.mod"))
+	if err != nil {
+		return "", nil, err
+	}
+	if goMod, replaced, err = fixGoMod(goMod, mod, repo); err != nil {
+		return "", nil, err
+	}
 	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -115,9 +146,7 @@ func newService(mod, dir, name string) (string, error) {
 				return err
 			}
 		case rel == "go.mod":
-			if data, err = fixGoMod(data, mod, repo); err != nil {
-				return err
-			}
+			return os.WriteFile(target, goMod, 0o644) // it names no service
 		}
 		for _, r := range renames {
 			data = bytes.ReplaceAll(data, []byte(r.old), []byte(r.new))
@@ -125,7 +154,7 @@ func newService(mod, dir, name string) (string, error) {
 		data = bytes.ReplaceAll(data, []byte(srcName), []byte(name))
 		return os.WriteFile(target, data, 0o644)
 	})
-	return repo, err
+	return repo, replaced, err
 }
 
 // findRepo returns the root of the ddx clone that holds the working
@@ -190,21 +219,62 @@ func fixGo(data []byte, file, dstMod string, isRoot bool) ([]byte, error) {
 	return data, nil
 }
 
-// fixGoMod replaces the module statement, as gonew does, and points the
-// replace directives (../.. and ../../middleware/…, relative to the
-// template) at the clone.
-func fixGoMod(data []byte, dstMod, repo string) ([]byte, error) {
+// ddxModule is the path of ddx's root module; the others are below it,
+// each in the directory of the clone its path names.
+const ddxModule = "github.com/ddx-go/ddx"
+
+// fixGoMod replaces the module statement, as gonew does, and adds a
+// replace directive for every ddx module the template requires, from its
+// requirement's path to its directory in the clone at repo (the template
+// itself has none: it requires the release, and the go.work at the root of
+// the clone resolves it there). It returns the new go.mod and the
+// requirements replaced.
+func fixGoMod(data []byte, dstMod, repo string) ([]byte, []module.Version, error) {
 	old := []byte("module " + srcMod + "\n")
-	if !bytes.Contains(data, old) {
-		return nil, fmt.Errorf("the template's go.mod does not start module %s", srcMod)
+	if !bytes.HasPrefix(data, old) {
+		return nil, nil, fmt.Errorf("the template's go.mod does not start module %s", srcMod)
+	}
+	f, err := modfile.Parse("go.mod", data, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var replaced []module.Version
+	var lines strings.Builder
+	for _, r := range f.Require {
+		p := r.Mod.Path
+		if p != ddxModule && !strings.HasPrefix(p, ddxModule+"/") {
+			continue
+		}
+		for _, rep := range f.Replace {
+			if rep.Old.Path == p {
+				return nil, nil, fmt.Errorf("the template's go.mod replaces %s already: it must require the release, as a copy made by gonew does", p)
+			}
+		}
+		dir := filepath.Join(repo, filepath.FromSlash(strings.TrimPrefix(p, ddxModule)))
+		got, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("the template requires %s, which this clone does not have: %v", p, err)
+		}
+		if path := modfile.ModulePath(got); path != p {
+			return nil, nil, fmt.Errorf("the template requires %s, but %s is module %q", p, filepath.Join(dir, "go.mod"), path)
+		}
+		replaced = append(replaced, r.Mod)
+		fmt.Fprintf(&lines, "\t%s => %s\n", p, filepath.ToSlash(dir))
+	}
+	if len(replaced) == 0 {
+		return nil, nil, fmt.Errorf("the template's go.mod requires no module of %s", ddxModule)
 	}
 	data = bytes.Replace(data, old, []byte("module "+dstMod+"\n"), 1)
-	if !bytes.Contains(data, []byte("=> ../..\n")) {
-		return nil, errors.New("the template's go.mod no longer replaces ddx with the repository (=> ../..)")
+	data = append(bytes.TrimRight(data, "\n"), "\n\n"+
+		"// Builds the service against the ddx clone it was made from, until the\n"+
+		"// release required above is published. Then drop these replaces\n"+
+		"// (go mod edit -dropreplace) and go get that release.\n"+
+		"replace (\n"+lines.String()+")\n"...)
+	// What go will read: the replaces must parse as such.
+	if f, err := modfile.Parse("go.mod", data, nil); err != nil || len(f.Replace) != len(replaced) {
+		return nil, nil, fmt.Errorf("the new go.mod does not parse with its %d replaces: %v\n%s", len(replaced), err, data)
 	}
-	data = bytes.Replace(data, []byte("// Builds the template against the ddx next to it, for development inside the\n// ddx repository. A copy made with gonew must drop them and require a release:"),
-		[]byte("// Builds the service against the ddx clone it was made from, until ddx is\n// published. Then drop them and require releases:"), 1)
-	return bytes.ReplaceAll(data, []byte("=> ../.."), []byte("=> "+filepath.ToSlash(repo))), nil
+	return data, replaced, nil
 }
 
 // renames are the template's sentences about its placeholder name, which

@@ -14,15 +14,25 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/modfile"
+
 	"github.com/ddx-go/ddx/examples/internal/sample"
 )
 
 // TestNewService runs the command the template's README gives, from the
-// clone's root, and then what a team runs in the new service: go vet and go
-// test, with no workspace and a go.sum that must already be complete. The
-// new service's README samples are compared with its real output. It
-// compiles a service and its tests against dd-trace-go, which takes tens of
-// seconds on a cold cache, so -short skips it.
+// clone's root, and then what a team runs in the new service: go test and
+// go build, with no workspace and a go.sum that must already be complete
+// (-mod=readonly). The new service's README samples are compared with its
+// real output. It compiles a service and its tests against dd-trace-go,
+// the Datadog API client and two database drivers, so -short skips it.
+//
+// The new service is built and tested with -race, as ./test builds and
+// tests examples/template: the packages it needs are then those in the
+// build cache, rather than a second build of the template's dependencies
+// (the Datadog API client, SQLite, pgx, dd-trace-go) without -race, which
+// takes about 100 s on 2 cores. go vet is not run: go test runs its
+// checks on the new service's packages, and CI vets the template's code,
+// which is the same with other import paths.
 func TestNewService(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and tests a new service; skipped with -short")
@@ -34,8 +44,9 @@ func TestNewService(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "payments")
 	cmd := exec.Command("go", "run", "./examples/newservice", "example.com/payments", dir)
 	cmd.Dir = repo
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go run ./examples/newservice: %v\n%s", err, out)
+	help, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go run ./examples/newservice: %v\n%s", err, help)
 	}
 
 	mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
@@ -45,8 +56,35 @@ func TestNewService(t *testing.T) {
 	if !bytes.HasPrefix(mod, []byte("module example.com/payments\n")) {
 		t.Errorf("go.mod of the new service:\n%s", mod)
 	}
-	if !bytes.Contains(mod, []byte("replace github.com/ddx-go/ddx => "+filepath.ToSlash(repo)+"\n")) {
-		t.Errorf("the new service does not build against the clone:\n%s", mod)
+	// Every ddx module it requires is replaced with its directory in the
+	// clone, at least the root and the data store integrations.
+	f, err := modfile.Parse("go.mod", mod, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaces := map[string]string{}
+	for _, r := range f.Replace {
+		replaces[r.Old.Path] = r.New.Path
+	}
+	ddxRequired := 0
+	for _, r := range f.Require {
+		if p := r.Mod.Path; p == ddxModule || strings.HasPrefix(p, ddxModule+"/") {
+			ddxRequired++
+			if want := filepath.ToSlash(filepath.Join(repo, strings.TrimPrefix(p, ddxModule))); replaces[p] != want {
+				t.Errorf("go.mod of the new service replaces %s with %q, want %q", p, replaces[p], want)
+			}
+		}
+	}
+	if ddxRequired < 3 || len(f.Replace) != ddxRequired {
+		t.Errorf("go.mod of the new service: %d ddx modules required, %d replaced:\n%s", ddxRequired, len(f.Replace), mod)
+	}
+	// Its help says how to drop each replace and get the release instead.
+	for _, r := range f.Replace {
+		for _, want := range []string{`-dropreplace ` + regexp.QuoteMeta(r.Old.Path) + `\s`, `\s` + regexp.QuoteMeta(r.Old.Path) + `@v\d`} {
+			if !regexp.MustCompile(want).Match(help) {
+				t.Errorf("the command's help has no %s:\n%s", want, help)
+			}
+		}
 	}
 	// Every name is the new one: no file still says myservice, and no
 	// code the template's module.
@@ -79,15 +117,22 @@ func TestNewService(t *testing.T) {
 		}
 	}
 
-	for _, args := range [][]string{{"vet", "./..."}, {"test", "-count=1", "./..."}, {"build", "-o", "svc", "."}} {
+	// The flags on the command line win over GOFLAGS, whatever it holds.
+	// -buildvcs=false, as go run does: the sample shows no version.
+	flags := []string{"-mod=readonly", "-race"}
+	for _, args := range [][]string{
+		append(append([]string{"test"}, flags...), "-count=1", "./..."),
+		append(append([]string{"build"}, flags...), "-buildvcs=false", "-o", "svc", "."),
+	} {
 		cmd := exec.Command("go", args...)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS="+os.Getenv("GOFLAGS")+" -mod=readonly")
+		cmd.Env = append(os.Environ(), "GOWORK=off")
+		start := time.Now()
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("go %s in the new service: %v\n%s", strings.Join(args, " "), err, out)
 		}
-		t.Logf("go %s:\n%s", strings.Join(args, " "), out)
+		t.Logf("go %s (%.1fs):\n%s", strings.Join(args, " "), time.Since(start).Seconds(), out)
 	}
 	runSample(t, dir)
 }
@@ -125,7 +170,7 @@ func runSample(t *testing.T, dir string) {
 		return nil
 	}
 	addr := wait("listening line", port)
-	wait("job run", regexp.MustCompile(`"message":"job run"`))
+	wait("job run", regexp.MustCompile(`"message":"job run".*"job.name":"items.refresh"`)) // not store.migrate, at start
 	resp, err := http.Get("http://127.0.0.1:" + addr[1] + "/items/9")
 	if err != nil {
 		t.Fatal(err)
@@ -179,9 +224,35 @@ func TestNewServiceRefuses(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := newService("example.com/payments", tc.dir, tc.service)
+			_, _, err := newService("example.com/payments", tc.dir, tc.service)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("newService: %v, want an error saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestFixGoModRefuses: a go.mod the command cannot point at the clone
+// stops it, saying why.
+func TestFixGoModRefuses(t *testing.T) {
+	t.Parallel()
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := "module " + srcMod + "\n\ngo 1.26.0\n\n"
+	tests := []struct{ name, mod, want string }{
+		{"another module", "module example.com/other\n", "does not start module"},
+		{"no ddx module", head + "require golang.org/x/mod v0.42.0\n", "requires no module of"},
+		{"a module the clone lacks", head + "require github.com/ddx-go/ddx/middleware/nosuch v0.1.0\n", "which this clone does not have"},
+		{"a replace already", head + "require github.com/ddx-go/ddx v0.1.0\n\nreplace github.com/ddx-go/ddx => ../..\n", "replaces github.com/ddx-go/ddx already"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, _, err := fixGoMod([]byte(tc.mod), "example.com/payments", repo)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("fixGoMod: %v, want an error saying %q", err, tc.want)
 			}
 		})
 	}
