@@ -12,6 +12,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" driver: pure Go, no cgo
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/middleware"
 	"github.com/ddx-go/ddx/middleware/ddxpgx"
 	"github.com/ddx-go/ddx/middleware/ddxsql"
 )
@@ -42,7 +43,7 @@ func openStore(ctx context.Context, databaseURL, sqlitePath string) (store, func
 			return nil, nil, errors.E(op, "open PostgreSQL", err)
 		}
 		s := &pgStore{pool: pool}
-		if err := migrate(ctx, s); err != nil {
+		if err := migrateJob(ctx, s); err != nil {
 			pool.Close()
 			return nil, nil, errors.E(op, err)
 		}
@@ -54,7 +55,7 @@ func openStore(ctx context.Context, databaseURL, sqlitePath string) (store, func
 		return nil, nil, errors.E(op, "open SQLite", err)
 	}
 	s := &sqliteStore{db: db}
-	if err := migrate(ctx, s); err != nil {
+	if err := migrateJob(ctx, s); err != nil {
 		db.Close()
 		return nil, nil, errors.E(op, err, slog.String("sqlite.path", sqlitePath))
 	}
@@ -68,6 +69,15 @@ type migrator interface {
 	applied(ctx context.Context) (int, error)
 	// apply runs migration n (from 1) and records it, in one transaction.
 	apply(ctx context.Context, n int, stmt string) error
+}
+
+// migrateJob runs migrate as one job, store.migrate: one trace per start,
+// with its queries as the spans under it, and one "job run" line with its
+// duration. Run outside any request, each query would otherwise be a trace
+// of its own, a dozen one-span traces at every start that say nothing in
+// APM.
+func migrateJob(ctx context.Context, m migrator) error {
+	return middleware.RunJob(ctx, "store.migrate", func(ctx context.Context) error { return migrate(ctx, m) })
 }
 
 func migrate(ctx context.Context, m migrator) error {

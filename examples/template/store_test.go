@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ddx-go/ddx/ddxtest"
 	"github.com/ddx-go/ddx/errors"
 )
 
@@ -84,6 +85,35 @@ func TestStores(t *testing.T) {
 				closeStore()
 			}
 		})
+	}
+}
+
+// TestMigrationIsOneTrace: the migrations at start are one job, one
+// trace: every query is a span under store.migrate, none a trace of its own.
+func TestMigrationIsOneTrace(t *testing.T) {
+	rec := ddxtest.Start(t)
+	_, closeStore, err := openStore(context.Background(), "", filepath.Join(t.TempDir(), "items.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeStore()
+	job := rec.RequireSpan(t, ddxtest.Name("job.run"), ddxtest.Resource("store.migrate"))
+	if job.Error {
+		t.Errorf("the migration failed: %v", job)
+	}
+	rec.RequireLog(t, ddxtest.Message("job run"), ddxtest.Attr("job.name", "store.migrate"), ddxtest.TraceID(job.TraceID))
+	queries := 0
+	for _, s := range rec.Spans() {
+		if s.Name != "sqlite.query" {
+			continue
+		}
+		queries++
+		if s.TraceID != job.TraceID {
+			t.Errorf("%s is a trace of its own, not a span of store.migrate", s.Resource)
+		}
+	}
+	if queries < 2*len(migrations) {
+		t.Errorf("%d query spans under store.migrate, want at least %d", queries, 2*len(migrations))
 	}
 }
 

@@ -1,9 +1,12 @@
 // Package sample compares the output samples that the READMEs show with
 // what the programs really print, so that the pages cannot drift from the
-// code. A sample is a fenced block of a README; its lines must appear in
+// code. A sample is a fenced block of a README; its lines must be lines of
 // the real output, in order, once times, ids, durations, ports, paths and
-// memory figures are masked on both sides and runs of spaces are one. "…" in a sample stands for anything: a cut
-// inside a line, or lines left out.
+// memory figures are masked on both sides and runs of spaces are one. "…"
+// inside a line stands for anything. How lines left out are told depends on
+// what the sample is: [Whole] holds a sample that shows a run's whole
+// output, where only a line that is "…" may stand for lines left out, and
+// [Match] one that quotes a few lines of it, which may leave out any.
 package sample
 
 import (
@@ -108,6 +111,10 @@ var masks = []struct {
 }{
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`), "<TIME>"},
 	{regexp.MustCompile(`\b\d\d:\d\d:\d\d\.\d{3}\b`), "<TIME>"},
+	// pprof's header: the profile's time, in the local zone, and the
+	// binary's build id.
+	{regexp.MustCompile(`\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z+-][A-Za-z0-9+-]*`), "<TIME>"},
+	{regexp.MustCompile(`(Build ID: )[0-9a-f]+`), "${1}<ID>"},
 	{regexp.MustCompile(`\b[0-9a-f]{32}\b`), "<TRACE>"},
 	{regexp.MustCompile(`\b[0-9]{12,20}\b`), "<ID>"},
 	{regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|ms|s)\b`), "<DUR>"},
@@ -151,7 +158,9 @@ func pattern(line string) *regexp.Regexp {
 // Match checks that every line of b (but lines that are only "…") is a
 // line of one of the streams, in order within each stream: a program's
 // stdout and stderr interleave differently from one run to the next, and
-// a sample shows them as a terminal did once.
+// a sample shows them as a terminal did once. Lines of the streams may be
+// left out anywhere, "…" or not: b quotes a few lines. For a sample that
+// shows the whole output, use [Whole].
 func Match(t testing.TB, b Block, streams ...[]string) {
 	t.Helper()
 	masked := make([][]string, len(streams))
@@ -183,5 +192,81 @@ lines:
 		t.Errorf("%s:%d (%s): the sample's line\n\t%s\nis not in the real output (masked, after the lines matched before it):\n%s",
 			b.File, b.Line+1+i, b.Heading, Mask(line), out.String())
 		return
+	}
+}
+
+// Whole checks that b shows all that the streams hold, as Match does but
+// with no line left out unless the sample says so: a line that is only "…"
+// stands for any number of lines, of any stream, left out there (before the
+// first line shown, between two, or after the last). Within each stream,
+// the lines b shows must follow one another, from its first line to its
+// last, but where a "…" stands between them. Empty lines do not count.
+func Whole(t testing.TB, b Block, streams ...[]string) {
+	t.Helper()
+	masked := make([][]string, len(streams))
+	for i, s := range streams {
+		for _, l := range s {
+			if m := Mask(l); m != "" {
+				masked[i] = append(masked[i], m)
+			}
+		}
+	}
+	next := make([]int, len(streams))
+	// gap[s]: a "…" stands between stream s's last line shown and its next.
+	gap := make([]bool, len(streams))
+	fail := func(i int, why string) {
+		t.Helper()
+		var out strings.Builder
+		for s := range masked {
+			for j, l := range masked[s] {
+				mark := "  "
+				if j == next[s] {
+					mark = "> "
+				}
+				out.WriteString(mark + l + "\n")
+			}
+			out.WriteString("--\n")
+		}
+		t.Errorf("%s:%d (%s): %s (the real output, masked, > at the next line of each stream):\n%s",
+			b.File, b.Line+1+i, b.Heading, why, out.String())
+	}
+lines:
+	for i, line := range b.Lines {
+		switch strings.TrimSpace(line) {
+		case "":
+			continue
+		case "…":
+			for s := range gap {
+				gap[s] = true
+			}
+			continue
+		}
+		re := pattern(line)
+		for s := range masked {
+			if next[s] < len(masked[s]) && re.MatchString(masked[s][next[s]]) {
+				next[s]++
+				gap[s] = false
+				continue lines
+			}
+		}
+		for s := range masked {
+			if !gap[s] {
+				continue
+			}
+			for j := next[s]; j < len(masked[s]); j++ {
+				if re.MatchString(masked[s][j]) {
+					next[s], gap[s] = j+1, false
+					continue lines
+				}
+			}
+		}
+		fail(i, "the sample's line\n\t"+Mask(line)+"\nis not the next line of any stream, and no \"…\" line before it says lines were left out")
+		return
+	}
+	for s := range masked {
+		if next[s] < len(masked[s]) && !gap[s] {
+			fail(len(b.Lines), "the real output goes on after the sample's last line, and no \"…\" line says so")
+			return
+		}
 	}
 }

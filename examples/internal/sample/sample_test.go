@@ -14,6 +14,8 @@ func TestMask(t *testing.T) {
 		{"span duration", "GET /hello (http.request)  97.6µs  200", "GET /hello (http.request)  1.2ms  200"},
 		{"port", "addr=127.0.0.1:8080", "addr=127.0.0.1:41234"},
 		{"path", "    \t…/examples/handson/step2-errors/main.go:30", "    \t/home/me/ddx/examples/handson/step2-errors/main.go:30"},
+		{"pprof header", "Time: 2026-11-26 17:24:40 UTC", "Time: 2027-01-02 09:01:02 JST"},
+		{"build id", "Build ID: 3f6a2b0c", "Build ID: e18e18136f22c7b2b51ad5623e264f344133aea8"},
 		{"memory", `memory.heap="56.0MiB of 64.0MiB" memory.gc_cpu_share=0.003`, `memory.heap="57.1MiB of 64.0MiB" memory.gc_cpu_share=0.12`},
 	}
 	for _, tc := range tests {
@@ -60,3 +62,39 @@ type recorder struct {
 
 func (r *recorder) Errorf(string, ...any) { r.failed = true }
 func (r *recorder) Helper()               {}
+
+func TestWhole(t *testing.T) {
+	t.Parallel()
+	out := []string{"a 1", "b 2", "c 3"}
+	errs := []string{"x", "y"}
+	tests := []struct {
+		name  string
+		lines []string
+		ok    bool
+	}{
+		{"everything", []string{"a 1", "x", "b 2", "y", "c 3"}, true},
+		{"everything, the streams one after the other", []string{"a 1", "b 2", "c 3", "x", "y"}, true},
+		{"a line left out without …", []string{"a 1", "c 3", "x", "y"}, false},
+		{"a line left out with …", []string{"a 1", "…", "c 3", "x", "y"}, true},
+		{"the end left out without …", []string{"a 1", "b 2", "x", "y"}, false},
+		{"the end left out with …", []string{"a 1", "b 2", "x", "y", "…"}, true},
+		{"the start left out without …", []string{"b 2", "c 3", "x", "y"}, false},
+		{"the start left out with …", []string{"…", "b 2", "c 3", "x", "y"}, true},
+		{"a stream not shown", []string{"a 1", "b 2", "c 3"}, false},
+		{"a stream left out after …", []string{"a 1", "b 2", "c 3", "…"}, true},
+		{"… is a cut in every stream", []string{"…", "c 3", "y"}, true},
+		{"a cut inside a line", []string{"a …", "b 2", "c …", "x", "y"}, true},
+		{"out of order", []string{"b 2", "a 1", "c 3", "x", "y"}, false},
+		{"a line that is not there", []string{"a 1", "b 2", "c 3", "x", "y", "z"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &recorder{TB: t}
+			Whole(rec, Block{File: "x.md", Lines: tc.lines}, out, errs)
+			if rec.failed == tc.ok {
+				t.Errorf("Whole failed=%v, want ok=%v", rec.failed, tc.ok)
+			}
+		})
+	}
+}
