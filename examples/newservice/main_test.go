@@ -185,7 +185,7 @@ func runSample(t *testing.T, dir string) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("the service did not stop cleanly: %v\n%s", err, out.String())
 	}
-	sample.Match(t, blocks[0], strings.Split(out.String(), "\n"))
+	sample.Whole(t, blocks[0], strings.Split(out.String(), "\n"))
 }
 
 // syncBuffer is the program's output, read while it is written.
