@@ -138,17 +138,17 @@ func pipelineResource(cmds []redis.Cmder) string {
 type layout uint8
 
 const (
-	noKeys     layout = iota // every argument is a value
-	firstKey                 // GET key, SET key value
-	allKeys                  // DEL key...
-	twoKeys                  // RENAME key key, SMOVE src dst member
-	pairs                    // MSET key value...
-	keysThenTimeout          // BLPOP key... timeout
-	script                   // EVAL script numkeys key... arg...
-	subcommand               // CONFIG SET name value: the subcommand kept
-	subcommandKey            // OBJECT ENCODING key
-	secret                   // AUTH, HELLO: the name only
-	migrate                  // MIGRATE host port key db timeout ... AUTH ...
+	noKeys          layout = iota // every argument is a value
+	firstKey                      // GET key, SET key value
+	allKeys                       // DEL key...
+	twoKeys                       // RENAME key key, SMOVE src dst member
+	pairs                         // MSET key value...
+	keysThenTimeout               // BLPOP key... timeout
+	script                        // EVAL script numkeys key... arg...
+	subcommand                    // CONFIG SET name value: the subcommand kept
+	subcommandKey                 // OBJECT ENCODING key
+	secret                        // AUTH, HELLO: the name only
+	migrate                       // MIGRATE host port key db timeout ... AUTH ...
 )
 
 var layouts = func() map[string]layout {
