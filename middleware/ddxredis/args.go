@@ -147,7 +147,7 @@ const (
 	script                        // EVAL script numkeys key... arg...
 	subcommand                    // CONFIG SET name value: the subcommand kept
 	subcommandKey                 // OBJECT ENCODING key
-	secret                        // AUTH, HELLO: the name only
+	noArgs                        // AUTH, HELLO: the name only
 	migrate                       // MIGRATE host port key db timeout ... AUTH ...
 )
 
@@ -177,7 +177,7 @@ var layouts = func() map[string]layout {
 	add(script, `eval evalsha eval_ro evalsha_ro fcall fcall_ro`)
 	add(subcommand, `acl client cluster command config debug function latency module pubsub script slowlog`)
 	add(subcommandKey, `memory object xgroup xinfo`)
-	add(secret, `auth hello`)
+	add(noArgs, `auth hello`)
 	add(migrate, `migrate`)
 	return m
 }()
@@ -221,7 +221,7 @@ func writeArgs(b *strings.Builder, args []any) {
 	}
 	start := 1
 	switch l {
-	case secret:
+	case noArgs:
 		return
 	case subcommand, subcommandKey:
 		if strings.IndexByte(name, ' ') > 0 {
