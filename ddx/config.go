@@ -27,8 +27,9 @@ const (
 	// defaultStartWait bounds how long Start waits for the tracer. It is
 	// up in a few milliseconds, at most the /info deadline with an Agent
 	// that hangs; the bound only matters on a machine so starved that
-	// tracer.Start itself is slow.
-	defaultStartWait = 250 * time.Millisecond
+	// tracer.Start itself is slow (470 ms seen on 2 loaded cores under
+	// -race), where waiting a little longer beats losing the first spans.
+	defaultStartWait = time.Second
 	// defaultMemLimitRatio leaves 10% of the container's memory for what the
 	// Go runtime does not count (cgo, thread stacks, page cache), the ratio
 	// automemlimit and the Go GC guide both use.
