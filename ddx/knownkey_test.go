@@ -8,8 +8,8 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/jsonbuf"
-	"github.com/ddx-go/ddx/outcome"
 	"github.com/ddx-go/ddx/internal/redact"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // Every name an access line carries takes the handler's short path, and the
