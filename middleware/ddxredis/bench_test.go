@@ -124,4 +124,3 @@ func (anchorHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (anchorHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return next
 }
-
