@@ -164,6 +164,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		SpanOpts:      so,
 		IsStatusError: neverStatusError,
 	}
+	x.interim = w
 	httptrace.TraceAndServe(x, w, r, &x.cfg)
 }
 
@@ -209,6 +210,7 @@ type exchange struct {
 	req        *http.Request // as the handler got it: the mux sets its Pattern
 	start      time.Time
 	rw         responseWriter
+	interim    http.ResponseWriter // the writer below the tracer's, for 1xx answers
 	cfg        ddhttptrace.ServeConfig
 	route      string
 	routeKnown bool

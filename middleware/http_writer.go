@@ -45,10 +45,17 @@ func (w *responseWriter) WriteHeader(code int) {
 		}
 		code = http.StatusInternalServerError
 	}
-	// 1xx other than 101 are interim answers: several may precede the real
-	// one, so they are passed on without being recorded.
+	// 1xx other than 101 are interim answers (103 Early Hints): several may
+	// precede the real one, so they are passed on without being recorded,
+	// and below the tracer's writer, which keeps the first status it sees
+	// and drops every later one: through it, a 103 then a 503 reached the
+	// client as 103 then 200.
 	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
-		w.ResponseWriter.WriteHeader(code)
+		if w.x != nil && w.x.interim != nil {
+			w.x.interim.WriteHeader(code)
+		} else {
+			w.ResponseWriter.WriteHeader(code)
+		}
 		return
 	}
 	if !w.wroteHeader && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) && w.x.muxAnswer(w.Header()) {

@@ -55,6 +55,7 @@ type Adapter struct {
 	//	GET /orders/{id}  app.Order: its error
 	//	GET /panic        app.Panic
 	//	GET /wait         app.Wait: its error
+	//	GET /hints        app.EarlyHints on the writer the framework gives: its error
 	//	GET /healthz      200 "ok"
 	//
 	// Errors go back the framework's way (returned, c.Error, middleware.Error),
@@ -96,6 +97,14 @@ func (a *App) User(_ context.Context, id string) (User, error) {
 // cause's text.
 func (a *App) Order(_ context.Context, id string) error {
 	return errors.E(errors.Op("orders.Get"), errors.Unavailable, "load order "+id, errors.New(causeText))
+}
+
+// EarlyHints sends an interim 103 Early Hints on w, then fails as Order
+// does: the client must get the 503, not a 200 after the 103.
+func (a *App) EarlyHints(w http.ResponseWriter) error {
+	w.Header().Set("Link", "</app.css>; rel=preload; as=style")
+	w.WriteHeader(http.StatusEarlyHints)
+	return a.Order(context.Background(), "103")
 }
 
 // Panic panics with the cause text.
@@ -149,6 +158,7 @@ var cases = []testCase{
 	{"NotFound", "", "/users/7", expect{code: 404, kind: "NotFound", level: "WARN", route: "/users/{id}"}},
 	{"Invalid", "", "/users/abc", expect{code: 400, kind: "Invalid", level: "WARN", route: "/users/{id}"}},
 	{"Unavailable with a cause", "", "/orders/9", expect{code: 503, kind: "Unavailable", spanError: true, level: "ERROR", route: "/orders/{id}"}},
+	{"103 then a failure", "", "/hints", expect{code: 503, kind: "Unavailable", spanError: true, level: "ERROR", route: "/hints"}},
 	{"panic", "", "/panic", expect{code: 500, kind: "Internal", spanError: true, level: "ERROR", route: "/panic"}},
 	{"secret query parameter", "", "/users/7?token=" + secret + "&page=2", expect{code: 404, kind: "NotFound", level: "WARN", route: "/users/{id}"}},
 	{"unrouted", "", "/no/such/route", expect{code: 404, detail: unroutedDetail, kind: "NotFound", level: "WARN", unrouted: true}},

@@ -26,6 +26,9 @@ var NetHTTP = Adapter{
 		mux.Handle("GET /orders/{id}", middleware.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
 			return app.Order(r.Context(), r.PathValue("id"))
 		}))
+		mux.Handle("GET /hints", middleware.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) error {
+			return app.EarlyHints(w)
+		}))
 		mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) { app.Panic() })
 		mux.Handle("GET /wait", middleware.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
 			return app.Wait(r.Context())

@@ -32,6 +32,9 @@ var chiAdapter = conformance.Adapter{
 		r.Method("GET", "/orders/{id}", middleware.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
 			return app.Order(r.Context(), chi.URLParam(r, "id"))
 		}))
+		r.Method("GET", "/hints", middleware.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) error {
+			return app.EarlyHints(w)
+		}))
 		r.Get("/panic", func(http.ResponseWriter, *http.Request) { app.Panic() })
 		r.Method("GET", "/wait", middleware.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
 			return app.Wait(r.Context())

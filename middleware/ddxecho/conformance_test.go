@@ -28,6 +28,7 @@ var echoAdapter = conformance.Adapter{
 			return c.JSON(http.StatusOK, u)
 		})
 		e.GET("/orders/:id", func(c echo.Context) error { return app.Order(c.Request().Context(), c.Param("id")) })
+		e.GET("/hints", func(c echo.Context) error { return app.EarlyHints(c.Response()) })
 		e.GET("/panic", func(echo.Context) error { app.Panic(); return nil })
 		e.GET("/wait", func(c echo.Context) error { return app.Wait(c.Request().Context()) })
 		e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
