@@ -36,6 +36,9 @@ func TestSpans(t *testing.T) {
 		})
 		assert.Equal(t, "ada", got)
 		assert.True(t, missErr == redis.Nil, "the miss is redis.Nil itself: %v", missErr)
+		// The connection's setup belongs to the first command.
+		rec.RequireNoSpan(t, ddxtest.Resource("HELLO"))
+		rec.RequireNoSpan(t, ddxtest.Resource("CLIENT SETINFO"))
 
 		for _, c := range []struct {
 			resource string
