@@ -57,7 +57,7 @@ type tracing struct {
 func newTracing(cfg *config) *tracing {
 	t := &tracing{cfg: cfg, spanName: cfg.driverName + spanNameSuffix}
 	if cfg.dsnSet {
-		t.info = parseDSN(cfg.dsn)
+		t.info = parseDSN(cfg.dbSystem, cfg.dsn)
 	}
 	for q := range numQueryTypes {
 		opts := []tracer.StartSpanOption{
