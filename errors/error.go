@@ -88,6 +88,7 @@ func E(args ...any) error {
 		causes  []error // only when there is more than one cause
 		bad     []string
 		outside caller.Outside
+		stack   caller.Stack
 	)
 	for _, arg := range args {
 		switch a := arg.(type) {
@@ -105,6 +106,8 @@ func E(args ...any) error {
 			nattrs += len(a)
 		case caller.Outside:
 			outside = a
+		case caller.Stack:
+			stack = a
 		case nil:
 			// An untyped nil: a cause that did not happen.
 		case *Error:
@@ -145,7 +148,9 @@ func E(args ...any) error {
 			e.Attrs = make([]slog.Attr, 0, nattrs)
 		}
 	}
-	if !hasStack(cause) {
+	if len(stack) > 0 && !hasStack(cause) {
+		e.pcs = stack
+	} else if !hasStack(cause) {
 		var pcs [maxDepth]uintptr
 		n := runtime.Callers(2, pcs[:]) // runtime.Callers, E
 		if n > 0 && !inInit(pcs[:n]) {

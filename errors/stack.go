@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/ddx-go/ddx/internal/caller"
 )
 
 // maxDepth is the number of frames recorded; deeper stacks are cut at the
@@ -57,6 +59,8 @@ func inInit(pcs []uintptr) bool {
 func hasStack(err error) bool {
 	return stackOf(err, 0) != nil
 }
+
+func init() { caller.StackOf = func(err error) []uintptr { return stackOf(err, 0) } }
 
 // stackOf returns the program counters of the deepest *Error with a stack in
 // err's chain; for a joined error, those of the first branch that has one.

@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -227,7 +228,11 @@ type exchange struct {
 // classified once, here, for the span, the log level and the access line.
 func (x *exchange) setError(err error) {
 	if x.v.Err == nil {
-		x.v = outcome.Classify(err)
+		var ctx context.Context
+		if x.req != nil {
+			ctx = x.req.Context()
+		}
+		x.v = outcome.ClassifyIn(ctx, err)
 	}
 }
 

@@ -29,7 +29,7 @@ func ErrorStatus(w http.ResponseWriter, r *http.Request, code int, err error) {
 	if !errors.HasStack(err) {
 		err = errors.E(err)
 	}
-	v := outcome.Classify(err)
+	v := outcome.ClassifyIn(r.Context(), err)
 	if code < 400 || code > 599 {
 		code = outcome.HTTPStatus(v, r)
 	}

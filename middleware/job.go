@@ -124,7 +124,7 @@ func (c *config) runJob(ctx context.Context, name string, fn func(context.Contex
 // finishes the span, so the line carries the span's ids.
 func (c *config) finishJob(ctx context.Context, span *tracer.Span, name string, start time.Time, err error) {
 	d := time.Since(start)
-	v := outcome.Classify(err) // once, for the span and the level
+	v := outcome.ClassifyIn(ctx, err) // once, for the span and the level
 	outcome.RecordError(span, v, err != nil && !v.Kind.Expected(), "")
 	l := c.log()
 	if level := outcome.Level(v); l.Enabled(ctx, level) {

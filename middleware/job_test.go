@@ -61,6 +61,8 @@ func TestRunJob(t *testing.T) {
 		spanError bool
 		level     slog.Level
 		stackHas  string // a frame error.stack must show; "" for no check
+		stopped   bool   // the job's context is canceled: a shutdown
+		returned  string // the kind of the error RunJob returns, when not kind
 	}{
 		{name: "ok", fn: func(context.Context) error { return nil }, level: slog.LevelInfo},
 		{
@@ -68,8 +70,19 @@ func TestRunJob(t *testing.T) {
 			kind: "NotFound", level: slog.LevelWarn,
 		},
 		{
-			name: "shutdown", fn: func(context.Context) error { return fmt.Errorf("sweep: %w", context.Canceled) },
-			kind: "Canceled", level: slog.LevelInfo,
+			name: "shutdown", fn: func(ctx context.Context) error { return fmt.Errorf("sweep: %w", ctx.Err()) },
+			kind: "Canceled", level: slog.LevelInfo, stopped: true,
+		},
+		{
+			// Its own context, canceled while nobody stopped the job: a
+			// failure, not a shutdown. RunJob returns the job's error as it is.
+			name: "own context canceled",
+			fn: func(ctx context.Context) error {
+				ctx, cancel := context.WithCancel(ctx)
+				cancel()
+				return fmt.Errorf("sweep: %w", ctx.Err())
+			},
+			kind: "Internal", spanError: true, level: slog.LevelError, returned: "Canceled",
 		},
 		{
 			name: "dependency down",
@@ -100,15 +113,24 @@ func TestRunJob(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var inner *tracer.Span
-			err := middleware.RunJob(context.Background(), tc.name, func(ctx context.Context) error {
+			parent, stop := context.WithCancel(context.Background())
+			defer stop()
+			if tc.stopped {
+				stop()
+			}
+			err := middleware.RunJob(parent, tc.name, func(ctx context.Context) error {
 				inner, _ = tracer.SpanFromContext(ctx)
 				return tc.fn(ctx)
 			}, log)
 			if (err == nil) != (tc.kind == "") {
 				t.Fatalf("RunJob = %v, want kind %q", err, tc.kind)
 			}
-			if err != nil && errors.KindOf(err).String() != tc.kind {
-				t.Errorf("KindOf = %v, want %s", errors.KindOf(err), tc.kind)
+			returned := tc.kind
+			if tc.returned != "" {
+				returned = tc.returned
+			}
+			if err != nil && errors.KindOf(err).String() != returned {
+				t.Errorf("KindOf = %v, want %s", errors.KindOf(err), returned)
 			}
 			if tc.name == "plain error" || tc.name == "panic with error" {
 				if !errors.Is(err, sentinel) {

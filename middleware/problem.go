@@ -38,7 +38,9 @@ const ProblemContentType = outcome.ProblemContentType
 //
 // The status comes from err's kind (errors.KindOf; a plain error is a 500):
 // Invalid 400, NotFound 404, Unavailable 503, a client that went away 499 and
-// so on, FailedPrecondition being 412 for conditional requests. The body is
+// so on, FailedPrecondition being 412 for conditional requests. Canceled is
+// a 499 only when r's context is canceled; while the client waits it is a
+// failure inside the server, a 500 (see outcome.ClassifyIn). The body is
 // an RFC 9457 problem document: the kind's public message (errors.Public),
 // never the error's internal text or stack, and the trace id to quote to
 // support:
@@ -64,7 +66,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		// next best place to point Error Tracking at.
 		err = errors.E(err)
 	}
-	v := outcome.Classify(err) // once, for the answer, the span and the log
+	v := outcome.ClassifyIn(r.Context(), err) // once, for the answer, the span and the log
 	code := outcome.HTTPStatus(v, r)
 	if rw := findWriter(w); rw != nil {
 		rw.x.setVerdict(v)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/caller"
 	"github.com/ddx-go/ddx/internal/status"
 )
 
@@ -108,6 +109,26 @@ func Classify(err error) Verdict {
 		return Verdict{}
 	}
 	return Verdict{Err: err, Kind: errors.KindOf(err), Code: errors.CodeOf(err)}
+}
+
+// ClassifyIn classifies err as the outcome of serving a request (or
+// running a job) whose context is ctx: as [Classify] does, except that
+// Canceled means the caller went away only when ctx says so. A Canceled
+// error while ctx is not done comes from inside the server (a handler that
+// returned the error of a context it derived and canceled, a library's own
+// context.Canceled), while the client still waits for an answer: that is a
+// real failure, Internal (500, ERROR, an error span), where a 499 with no
+// error would make it invisible. Its message says so; its stack is err's.
+// A nil ctx cannot tell, and changes nothing.
+func ClassifyIn(ctx context.Context, err error) Verdict {
+	v := Classify(err)
+	if v.Kind != errors.Canceled || ctx == nil || ctx.Err() != nil {
+		return v
+	}
+	// Not wrapped: the chain's Canceled, innermost, would win again.
+	own := errors.E(errors.Internal, "canceled inside the server while the client waited: "+err.Error(),
+		caller.Stack(caller.StackOf(err)))
+	return Verdict{Err: own, Kind: errors.Internal, Code: v.Code}
 }
 
 // Level is the log level of an outcome without a transport status: a

@@ -185,3 +185,54 @@ func TestHTTPAccessAttrs(t *testing.T) {
 		t.Errorf("HTTPAccessAttrs allocates %v times", n)
 	}
 }
+
+// TestClassifyIn: Canceled is the client's doing only when the request's
+// context says so; otherwise it is a failure inside the server, Internal,
+// whose stack is still where the error was made.
+func TestClassifyIn(t *testing.T) {
+	t.Parallel()
+	live := context.Background()
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	own, ownCancel := context.WithCancel(live)
+	ownCancel()
+	ownErr := errors.E(errors.Op("cache.Refresh"), own.Err()) // the stack is here
+	tests := []struct {
+		name      string
+		ctx       context.Context
+		err       error
+		want      errors.Kind
+		rewritten bool
+	}{
+		{"own canceled context, client waiting", live, ownErr, errors.Internal, true},
+		{"a bare context.Canceled, client waiting", live, fmt.Errorf("refresh: %w", context.Canceled), errors.Internal, true},
+		{"the client went away", gone, ownErr, errors.Canceled, false},
+		{"no context to tell", nil, ownErr, errors.Canceled, false},
+		{"another kind", live, errors.E(errors.NotFound, "no user 7"), errors.NotFound, false},
+		{"a deadline", live, context.DeadlineExceeded, errors.DeadlineExceeded, false},
+		{"nil", live, nil, errors.Other, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			v := ClassifyIn(tc.ctx, tc.err)
+			assert.Equal(t, tc.want, v.Kind)
+			if tc.err == nil {
+				assert.Nil(t, v.Err)
+				return
+			}
+			assert.Equal(t, tc.want, errors.KindOf(v.Err), "the error says what the verdict says")
+			if !tc.rewritten {
+				assert.True(t, v.Err == tc.err, "unchanged")
+				return
+			}
+			assert.Contains(t, v.Err.Error(), "canceled inside the server")
+			assert.Contains(t, v.Err.Error(), tc.err.Error())
+			if errors.HasStack(tc.err) {
+				assert.Equal(t, errors.Stack(tc.err), errors.Stack(v.Err), "the stack is where the error was made")
+			} else {
+				assert.Contains(t, errors.Stack(v.Err), "TestClassifyIn", "a plain error gets the stack of where it was classified")
+			}
+		})
+	}
+}

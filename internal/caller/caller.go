@@ -18,6 +18,16 @@ import (
 // them, the whole stack is kept.
 type Outside []string
 
+// Stack is an argument to errors.E that gives the new error the stack of
+// another's creation (see [StackOf]), for an integration that replaces an
+// error with one of another kind: the place the failure happened stays
+// what the stack shows. An empty Stack records the caller's, as usual.
+type Stack []uintptr
+
+// StackOf returns the program counters of the stack err's chain carries
+// (errors.Stack's frames), or nil. The errors package sets it.
+var StackOf func(err error) []uintptr
+
 // First returns the index of the first of pcs (innermost first) whose
 // function is outside the packages, or 0 when there is none or no package
 // is listed.

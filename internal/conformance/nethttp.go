@@ -29,6 +29,9 @@ var NetHTTP = Adapter{
 		mux.Handle("GET /hints", middleware.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) error {
 			return app.EarlyHints(w)
 		}))
+		mux.Handle("GET /refresh", middleware.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
+			return app.Refresh(r.Context())
+		}))
 		mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) { app.Panic() })
 		mux.Handle("GET /wait", middleware.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
 			return app.Wait(r.Context())

@@ -35,6 +35,9 @@ var chiAdapter = conformance.Adapter{
 		r.Method("GET", "/hints", middleware.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) error {
 			return app.EarlyHints(w)
 		}))
+		r.Method("GET", "/refresh", middleware.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
+			return app.Refresh(r.Context())
+		}))
 		r.Get("/panic", func(http.ResponseWriter, *http.Request) { app.Panic() })
 		r.Method("GET", "/wait", middleware.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
 			return app.Wait(r.Context())

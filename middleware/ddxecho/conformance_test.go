@@ -29,6 +29,7 @@ var echoAdapter = conformance.Adapter{
 		})
 		e.GET("/orders/:id", func(c echo.Context) error { return app.Order(c.Request().Context(), c.Param("id")) })
 		e.GET("/hints", func(c echo.Context) error { return app.EarlyHints(c.Response()) })
+		e.GET("/refresh", func(c echo.Context) error { return app.Refresh(c.Request().Context()) })
 		e.GET("/panic", func(echo.Context) error { app.Panic(); return nil })
 		e.GET("/wait", func(c echo.Context) error { return app.Wait(c.Request().Context()) })
 		e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })

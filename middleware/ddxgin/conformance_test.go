@@ -34,6 +34,7 @@ var ginAdapter = conformance.Adapter{
 		})
 		r.GET("/orders/:id", func(c *gin.Context) { _ = c.Error(app.Order(c.Request.Context(), c.Param("id"))) })
 		r.GET("/hints", func(c *gin.Context) { _ = c.Error(app.EarlyHints(c.Writer)) })
+		r.GET("/refresh", func(c *gin.Context) { _ = c.Error(app.Refresh(c.Request.Context())) })
 		r.GET("/panic", func(*gin.Context) { app.Panic() })
 		r.GET("/wait", func(c *gin.Context) { _ = c.Error(app.Wait(c.Request.Context())) })
 		r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })

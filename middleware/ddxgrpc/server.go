@@ -196,8 +196,8 @@ func toStatus(ctx context.Context, span *tracer.Span, err error) (*grpcstatus.St
 			}
 		}
 	}
-	v := outcome.Classify(err)
-	return grpcstatus.New(codes.Code(status.GRPC(v.Kind)), withTraceID(span, v.Kind, errors.Public(err))), v, v.Kind
+	v := outcome.ClassifyIn(ctx, err)
+	return grpcstatus.New(codes.Code(status.GRPC(v.Kind)), withTraceID(span, v.Kind, errors.Public(v.Err))), v, v.Kind
 }
 
 // publicStatus is st as the client may see it. An expected outcome keeps

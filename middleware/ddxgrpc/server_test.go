@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"google.golang.org/grpc/codes"
@@ -31,6 +32,9 @@ var unaryCases = []struct {
 	level     slog.Level
 	kind      string // error.kind on the span and in the log; "" for none
 	stack     bool   // the span's error.stack is where the error was made
+	// clientCancels: the client cancels its call once it has started; what
+	// it sees is its own cancel, not an answer.
+	clientCancels bool
 }{
 	{
 		name: "OK", fn: func(context.Context) error { return nil },
@@ -68,8 +72,16 @@ var unaryCases = []struct {
 		code: codes.ResourceExhausted, msg: "too many requests", level: slog.LevelWarn, kind: "TooManyRequests",
 	},
 	{
-		name: "Canceled", fn: func(context.Context) error { return fmt.Errorf("read body: %w", context.Canceled) },
-		code: codes.Canceled, msg: "request canceled", level: slog.LevelInfo, kind: "Canceled",
+		// The client went away: its cancel reaches the handler's context.
+		name: "Canceled", fn: func(ctx context.Context) error { <-ctx.Done(); return fmt.Errorf("read body: %w", ctx.Err()) },
+		code: codes.Canceled, level: slog.LevelInfo, kind: "Canceled", clientCancels: true,
+	},
+	{
+		// context.Canceled while the client still waits: the server's own
+		// doing (a context it derived and canceled), a real failure.
+		name: "CanceledInside", fn: func(context.Context) error { return fmt.Errorf("read body: %w", context.Canceled) },
+		code: codes.Internal, msg: "internal error", traceID: true, spanError: true,
+		level: slog.LevelError, kind: "Internal",
 	},
 	{
 		name: "DeadlineExceeded", fn: func(context.Context) error { return fmt.Errorf("query: %w", context.DeadlineExceeded) },
@@ -163,7 +175,13 @@ func TestUnaryServer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			method := e.method(tc.name)
-			err := e.call(context.Background(), tc.name)
+			ctx := context.Background()
+			if tc.clientCancels {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithCancel(ctx)
+				time.AfterFunc(50*time.Millisecond, cancel)
+			}
+			err := e.call(ctx, tc.name)
 
 			// What the client sees: the code of the Kind and the public message.
 			st, _ := status.FromError(err)
@@ -171,7 +189,7 @@ func TestUnaryServer(t *testing.T) {
 				t.Fatalf("code = %v, want %v (err %v)", got, tc.code, err)
 			}
 			srv := spansOf(t, mt, "grpc.server", method, 1)[0]
-			if err != nil {
+			if err != nil && !tc.clientCancels {
 				// The client interceptor wraps the status: the status
 				// message is the innermost one.
 				msg := innerStatus(err).Message()
