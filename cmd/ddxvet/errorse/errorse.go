@@ -126,7 +126,7 @@ func describe(e ast.Expr) string {
 type argClass int
 
 const (
-	known    argClass = iota // Op, Kind, Code, error, slog.Attr, []slog.Attr, nil, caller.Outside
+	known    argClass = iota // Op, Kind, Code, error, slog.Attr, []slog.Attr, nil, caller.Outside, caller.Stack
 	message                  // a plain string: the message
 	unknown                  // an interface that may hold anything: checked at run time
 	unusable                 // a type E cannot use
@@ -149,8 +149,9 @@ func classify(t types.Type) argClass {
 		if obj.Pkg() != nil {
 			switch obj.Pkg().Path() + "." + obj.Name() {
 			case errorsPath + ".Op", errorsPath + ".Kind", errorsPath + ".Code", "log/slog.Attr",
-				// ddx's integrations' stack start; internal, so no user writes it.
-				"github.com/ddx-go/ddx/internal/caller.Outside":
+				// ddx's integrations' stack start, and a stack kept from
+				// another error; internal, so no user writes them.
+				"github.com/ddx-go/ddx/internal/caller.Outside", "github.com/ddx-go/ddx/internal/caller.Stack":
 				return known
 			}
 		}
