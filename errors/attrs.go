@@ -158,7 +158,9 @@ func stripAttrs(msg string, err error, depth int) string {
 	for w := walk(err, depth); w.ok(); w.next() {
 		switch x := w.err.(type) {
 		case *Error:
-			if !hasTextAttrs(x) {
+			// Any attribute down the chain counts: one below a foreign
+			// wrapper is in x's text too, through the wrapper's.
+			if countAttrs(x, w.depth) == 0 {
 				return msg
 			}
 			full := x.Error()
@@ -175,18 +177,6 @@ func stripAttrs(msg string, err error, depth int) string {
 		}
 	}
 	return msg
-}
-
-// hasTextAttrs reports whether e's text has bracketed attributes: whether
-// e or an *Error directly nested in it has any.
-func hasTextAttrs(e *Error) bool {
-	for depth := 0; e != nil && depth < maxChain; depth++ {
-		if len(e.Attrs) > 0 {
-			return true
-		}
-		e, _ = e.Err.(*Error)
-	}
-	return false
 }
 
 // seenKey reports whether one of attrs has key. An empty key is never seen:

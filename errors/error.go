@@ -294,7 +294,15 @@ func (e *Error) appendText(b []byte, withAttrs bool) []byte {
 		}
 		switch {
 		case cur.Err != nil && !isError:
-			b = append(sep(b), textOf(cur.Err)...)
+			text := textOf(cur.Err)
+			if !withAttrs {
+				// A wrapper of another package (*url.Error, fmt.Errorf's
+				// %w) writes the text of an *Error inside it with its
+				// attributes: take them out here too, or every value of a
+				// duration makes a new Error Tracking issue.
+				text = stripAttrs(text, cur.Err, depth+1)
+			}
+			b = append(sep(b), text...)
 		case cur.Msg == "":
 			// A layer that says nothing but its kind reads as the
 			// kind's text: "db.Find: not found".
