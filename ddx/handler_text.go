@@ -265,11 +265,14 @@ func needsQuoting(s string) bool {
 	return false
 }
 
-// appendMessage appends the message as is, unless a control character or
-// invalid UTF-8 would break the line: then quoted.
+// appendMessage appends the message as is, unless it has a rune that does
+// not print (control characters, invalid UTF-8, and format characters such
+// as the bidi override U+202E, which would make the terminal show the rest
+// of the line reversed): then quoted, escaped as values are. Spaces other
+// than the ASCII one are escaped too: a reader cannot tell them apart.
 func appendMessage(b []byte, s string) []byte {
 	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
 			return strconv.AppendQuote(b, s)
 		}
 	}

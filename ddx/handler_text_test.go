@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ddx-go/ddx/errors"
 )
@@ -115,4 +117,57 @@ func TestTextHandlerZeroTime(t *testing.T) {
 	if buf.String() != "INFO  m\n" {
 		t.Errorf("got %q", buf.String())
 	}
+}
+
+// TestTextHandlerMessageEscaped: a message is escaped like a value, so that
+// bidi controls (U+202E reverses what the terminal shows after it), other
+// invisible format characters and control characters never reach a
+// terminal raw (issue 21, item 15). A printable message stays as it is.
+func TestTextHandlerMessageEscaped(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, msg, want string
+	}{
+		{"right-to-left override", "login ok \u202egnp.exe", `"login ok \u202egnp.exe"`},
+		{"bidi isolate", "a\u2066b\u2069", `"a\u2066b\u2069"`},
+		{"zero width space", "ad\u200bmin", `"ad\u200bmin"`},
+		{"escape sequence", "\x1b[31mred", `"\x1b[31mred"`},
+		{"line separator", "a\u2028b", `"a\u2028b"`},
+		{"invalid UTF-8", "a\xffb", `"a\xffb"`},
+		{"printable unicode kept", "注文 42 paid ✓", "注文 42 paid ✓"},
+		{"spaces kept", "order paid", "order paid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			slog.New(newTextHandler(&buf, nil)).Info(tt.msg)
+			line := strings.TrimSuffix(buf.String(), "\n")
+			_, got, _ := strings.Cut(line, "INFO  ")
+			if got != tt.want {
+				t.Errorf("message written as %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzTextMessage: whatever the message, the text line has nothing a
+// terminal would interpret or hide: every rune is printable (or the
+// ASCII space) up to the one newline at the end.
+func FuzzTextMessage(f *testing.F) {
+	for _, s := range []string{"ok", "\u202e", "a\nb", "\x1b[2J", "\u200f\u2067", "\xff", "注文"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, msg string) {
+		var buf bytes.Buffer
+		slog.New(newTextHandler(&buf, nil)).Info(msg)
+		out, ok := strings.CutSuffix(buf.String(), "\n")
+		if !ok {
+			t.Fatalf("no newline at the end: %q", buf.String())
+		}
+		for _, r := range out {
+			if r == utf8.RuneError || !unicode.IsPrint(r) {
+				t.Fatalf("raw %U in the line %q", r, out)
+			}
+		}
+	})
 }
