@@ -111,9 +111,9 @@ func (s *sampler) loop() {
 	for {
 		select {
 		case <-t.C:
-			s.flush(false)
+			s.flush()
 		case <-s.stop:
-			s.flush(true)
+			s.flush()
 			return
 		}
 	}
@@ -312,9 +312,14 @@ func appendStatus(b []byte, v slog.Value) []byte {
 // summaryMessage is the message of the line that counts suppressed records.
 const summaryMessage = "ddx: repeated log lines suppressed"
 
-// flush writes one summary per key that suppressed records, and forgets
-// keys idle for a minute. With final, every count is written.
-func (s *sampler) flush(final bool) {
+// flush writes one summary per key that suppressed records since the last
+// flush, and forgets keys idle for a minute. It runs every interval, so
+// during an outage a summary comes every interval with that interval's
+// count: waiting for the key's burst window to end would wait for the end
+// of the outage, since every new record starts a new window (issue 21,
+// item 11), and a crash would lose the whole outage's count. close runs
+// it a last time.
+func (s *sampler) flush() {
 	now := s.clock(time.Time{}).UnixNano()
 	type summary struct {
 		e     sampleEntry
@@ -325,7 +330,7 @@ func (s *sampler) flush(final bool) {
 		sh := &s.shards[i]
 		sh.mu.Lock()
 		for k, e := range sh.keys {
-			if e.suppressed > 0 && (final || now-e.window >= int64(sampleWindow)) {
+			if e.suppressed > 0 {
 				out = append(out, summary{*e, e.suppressed})
 				e.suppressed, e.trace = 0, [16]byte{}
 			}

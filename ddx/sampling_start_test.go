@@ -19,9 +19,9 @@ func TestStartSuppressesRepeatedFailures(t *testing.T) {
 		name string
 		env  string
 		opts []ddx.Option
-		want int // "outage" lines, summaries included
+		want int // "outage" lines, summaries not included
 	}{
-		{"default", "", nil, 10 + 1},
+		{"default", "", nil, 10},
 		{"option off", "", []ddx.Option{ddx.WithLogSampling(false)}, 200},
 		{"env off", "off", nil, 200},
 	}
@@ -38,21 +38,26 @@ func TestStartSuppressesRepeatedFailures(t *testing.T) {
 				slog.Error("outage", "error", down)
 			}
 			rt.Stop()
-			n, suppressed := 0, 0.0
+			n, summaries, suppressed := 0, 0, 0.0
 			for _, l := range out.Objects(t) {
 				switch l["message"] {
 				case "outage":
 					n++
 				case "ddx: repeated log lines suppressed":
-					n++
+					summaries++
 					suppressed += l["log.suppressed"].(float64)
 				}
 			}
 			if n != tt.want {
 				t.Errorf("wrote %d lines of the outage, want %d", n, tt.want)
 			}
-			if tt.want < 200 && suppressed != 190 {
-				t.Errorf("summaries count %v suppressed lines, want 190", suppressed)
+			// Usually one summary, at Stop; two when the once-a-second
+			// tick fell during the burst. The counts add up either way.
+			if tt.want < 200 && (summaries < 1 || summaries > 2 || suppressed != 190) {
+				t.Errorf("%d summaries count %v suppressed lines, want 1 or 2 counting 190", summaries, suppressed)
+			}
+			if tt.want == 200 && summaries != 0 {
+				t.Errorf("%d summaries with sampling off", summaries)
 			}
 		})
 	}

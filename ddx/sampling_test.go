@@ -68,7 +68,7 @@ func TestSamplingBurstThenSummary(t *testing.T) {
 		t.Fatalf("wrote %d lines of one failure, want the burst of %d", len(lines), sampleBurst)
 	}
 	clock.add(sampleWindow)
-	s.flush(false)
+	s.flush()
 	lines = out.Objects(t)
 	if len(lines) != sampleBurst+1 {
 		t.Fatalf("want one summary after the window, got %d lines", len(lines)-sampleBurst)
@@ -86,7 +86,7 @@ func TestSamplingBurstThenSummary(t *testing.T) {
 	}
 	// Nothing new suppressed: no second summary.
 	clock.add(sampleWindow)
-	s.flush(false)
+	s.flush()
 	if n := len(out.Objects(t)); n != sampleBurst+1 {
 		t.Errorf("an empty window wrote a summary: %d lines", n)
 	}
@@ -227,7 +227,7 @@ func TestSamplingConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	clock.add(sampleWindow)
-	s.flush(false)
+	s.flush()
 	lines := out.Objects(t)
 	if len(lines) != sampleBurst+1 || lines[sampleBurst]["log.suppressed"] != float64(8*200-sampleBurst) {
 		t.Errorf("got %d lines, last %v", len(lines), lines[len(lines)-1])
