@@ -2,9 +2,11 @@ package errors
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -37,6 +39,9 @@ func libraryKind(err error) (k Kind, ok bool) {
 
 // builtinKind is the built-in table.
 func builtinKind(err error) (Kind, bool) {
+	if code, ok := sqliteCode(err); ok {
+		return kindOfSQLite(code), true
+	}
 	switch x := err.(type) {
 	case interface{ SQLState() string }:
 		return kindOfSQLState(x.SQLState()), true
@@ -59,10 +64,73 @@ func builtinKind(err error) (Kind, bool) {
 	if t, ok := err.(interface{ Timeout() bool }); ok && t.Timeout() {
 		return DeadlineExceeded, true
 	}
-	if err == sql.ErrNoRows {
+	switch err {
+	case sql.ErrNoRows:
 		return NotFound, true
+	case driver.ErrBadConn:
+		// database/sql's "the connection is gone" (a database restart):
+		// a new connection helps.
+		return Unavailable, true
+	}
+	// pgx's connection errors ("conn closed" after the server ended the
+	// session) say SafeToRetry when nothing reached the server: a retry
+	// on another connection is safe and may well succeed.
+	if r, ok := err.(interface{ SafeToRetry() bool }); ok && r.SafeToRetry() {
+		return Unavailable, true
 	}
 	return Other, false
+}
+
+// sqliteCode returns the result code of err itself when it is
+// modernc.org/sqlite's *sqlite.Error (extended codes: 2067 for a UNIQUE
+// constraint), which the package recognises by its type's package path and
+// its Code() int method, so as not to import a driver: Code() int alone is
+// too common a method to mean SQLite. internal/sqlinfo has the same
+// test, for the error's Code.
+func sqliteCode(err error) (int, bool) {
+	c, ok := err.(interface{ Code() int })
+	if !ok {
+		return 0, false
+	}
+	t := reflect.TypeOf(err)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.PkgPath() != "modernc.org/sqlite" || t.Name() != "Error" {
+		return 0, false
+	}
+	return c.Code(), true
+}
+
+// SQLite's result codes (https://sqlite.org/rescode.html) that the table
+// classifies: the primary code is the low byte of an extended one.
+const (
+	sqliteBusy                 = 5
+	sqliteLocked               = 6
+	sqliteConstraintCheck      = 275
+	sqliteConstraintForeignKey = 787
+	sqliteConstraintNotNull    = 1299
+	sqliteConstraintPrimaryKey = 1555
+	sqliteConstraintUnique     = 2067
+)
+
+// kindOfSQLite classifies a SQLite result code as the same failure's
+// SQLSTATE is classified on PostgreSQL: a UNIQUE or PRIMARY KEY violation
+// is Conflict (23505), a FOREIGN KEY one FailedPrecondition (23503), and a
+// database another connection holds locked (SQLITE_BUSY, SQLITE_LOCKED)
+// Unavailable, as a serialization failure is: a retry helps.
+func kindOfSQLite(code int) Kind {
+	switch code {
+	case sqliteConstraintUnique, sqliteConstraintPrimaryKey:
+		return Conflict
+	case sqliteConstraintForeignKey:
+		return FailedPrecondition
+	}
+	switch code & 0xff {
+	case sqliteBusy, sqliteLocked:
+		return Unavailable
+	}
+	return Internal
 }
 
 // kindOfSQLState classifies a five-character SQLSTATE, the code PostgreSQL
@@ -77,6 +145,10 @@ func kindOfSQLState(state string) Kind {
 		return Unavailable
 	case "57014":
 		return Canceled
+	case "57P01", "57P02", "57P03":
+		// admin_shutdown, crash_shutdown, cannot_connect_now: the server
+		// is restarting, and a new connection will find it back.
+		return Unavailable
 	}
 	if len(state) == 5 && state[:2] == "08" {
 		return Unavailable

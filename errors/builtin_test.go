@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	stderrors "errors"
 	"fmt"
 	"io"
@@ -25,6 +26,27 @@ type sqlStateErr struct{ state string }
 
 func (e *sqlStateErr) Error() string    { return "ERROR: something (SQLSTATE " + e.state + ")" }
 func (e *sqlStateErr) SQLState() string { return e.state }
+
+// retryableErr is shaped like pgx's connection errors ("conn closed"):
+// SafeToRetry is true when nothing reached the server.
+type retryableErr struct {
+	msg   string
+	err   error
+	retry bool
+}
+
+func (e *retryableErr) Error() string     { return e.msg }
+func (e *retryableErr) Unwrap() error     { return e.err }
+func (e *retryableErr) SafeToRetry() bool { return e.retry }
+
+// codeErr has a Code() int method, as modernc.org/sqlite's *sqlite.Error
+// does, and as many unrelated error types do: only SQLite's own type is
+// read as a SQLite result code (TestSQLiteCodes in middleware/ddxsql runs
+// the real driver).
+type codeErr struct{ code int }
+
+func (e codeErr) Error() string { return fmt.Sprintf("code %d", e.code) }
+func (e codeErr) Code() int     { return e.code }
 
 // statusErr carries an HTTP status the way many API clients' errors do.
 type statusErr struct{ code int }
@@ -87,6 +109,14 @@ func TestBuiltinTable(t *testing.T) {
 		{"SQLSTATE 08006 connection", &sqlStateErr{"08006"}, errors.Unavailable},
 		{"SQLSTATE 08000 connection", &sqlStateErr{"08000"}, errors.Unavailable},
 		{"SQLSTATE 42P01 other", &sqlStateErr{"42P01"}, errors.Internal},
+		// A database restart: the server ends sessions (57P01 admin
+		// shutdown, 57P02 crash shutdown) and refuses new ones while it
+		// starts (57P03); a retry on a new connection helps.
+		{"SQLSTATE 57P01 admin shutdown", &sqlStateErr{"57P01"}, errors.Unavailable},
+		{"SQLSTATE 57P02 crash shutdown", &sqlStateErr{"57P02"}, errors.Unavailable},
+		{"SQLSTATE 57P03 cannot connect now", &sqlStateErr{"57P03"}, errors.Unavailable},
+		{"driver.ErrBadConn", driver.ErrBadConn, errors.Unavailable},
+		{"pgx-style conn closed", &retryableErr{"conn closed", stderrors.New("conn closed"), true}, errors.Unavailable},
 		{"SQLSTATE empty", &sqlStateErr{""}, errors.Internal},
 		{"StatusCode 404", statusErr{404}, errors.NotFound},
 		{"StatusCode 429", statusErr{429}, errors.TooManyRequests},
@@ -158,6 +188,10 @@ func TestBuiltinLimits(t *testing.T) {
 		{"stated beats a deeper library row", errors.E(errors.NotFound, fmt.Errorf("x: %w", &sqlStateErr{"23505"})), errors.NotFound},
 		{"join: library real problem wins over stated expected", stderrors.Join(errors.E(errors.NotFound), opErr(syscall.ECONNREFUSED)), errors.Unavailable},
 		{"nil SQLState pointer", (*sqlStateErr)(nil), errors.Internal},
+		// Code() int alone is not SQLite's: 2067 of another library's
+		// error type means nothing here.
+		{"Code() int of another type", codeErr{2067}, errors.Internal},
+		{"SafeToRetry false", &retryableErr{"conn busy", nil, false}, errors.Internal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

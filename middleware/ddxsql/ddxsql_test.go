@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"modernc.org/sqlite"
 
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/testagent"
@@ -164,8 +165,9 @@ func TestWhatIsASpanError(t *testing.T) {
 					},
 				},
 				{
+					// The same failure, the same Kind and Code on every store
+					// (issue 21, item 17): SQLite's was Internal.
 					name:  "a unique violation is a Conflict, not a span error",
-					only:  "pgx",
 					query: "INSERT INTO users (id, name) VALUES (1, 'again')",
 					run: func(ctx context.Context, q string) error {
 						_, err := db.ExecContext(ctx, q)
@@ -173,9 +175,15 @@ func TestWhatIsASpanError(t *testing.T) {
 					},
 					kind: errors.Conflict,
 					check: func(t *testing.T, err error) {
-						pgErr, ok := errors.AsType[*pgconn.PgError](err)
-						require.True(t, ok, "the driver's error stays reachable: %v", err)
-						assert.Equal(t, "23505", pgErr.Code)
+						if b.name == "pgx" {
+							pgErr, ok := errors.AsType[*pgconn.PgError](err)
+							require.True(t, ok, "the driver's error stays reachable: %v", err)
+							assert.Equal(t, "23505", pgErr.Code)
+						} else {
+							sqErr, ok := errors.AsType[*sqlite.Error](err)
+							require.True(t, ok, "the driver's error stays reachable: %v", err)
+							assert.Equal(t, 1555, sqErr.Code(), "SQLITE_CONSTRAINT_PRIMARYKEY")
+						}
 						// The shape README.md's Data stores section shows.
 						assert.True(t, strings.HasPrefix(err.Error(), "ddxsql.Exec: "), err.Error())
 						assert.Contains(t, err.Error(), " [db.operation=Exec db.table=users]")
@@ -301,4 +309,40 @@ func TestOpenUnregisteredDriver(t *testing.T) {
 	require.Error(t, err)
 	_, want := sql.Open("no-such-driver", "x")
 	assert.EqualError(t, err, want.Error(), "the error sql.Open gives")
+}
+
+// TestSQLiteCodes: SQLite's constraint failures get the Kind and Code of
+// the same failure on PostgreSQL (issue 21, item 17).
+func TestSQLiteCodes(t *testing.T) {
+	db := backends()[0].open(t)
+	ctx := context.Background()
+	db.SetMaxOpenConns(1) // the PRAGMA is per connection
+	for _, q := range []string{
+		"PRAGMA foreign_keys = ON",
+		"CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT NOT NULL, age INT CHECK (age >= 0))",
+		"CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INT REFERENCES users(id))",
+		"INSERT INTO users VALUES (1, 'a@example.com', 'ada', 36)",
+	} {
+		_, err := db.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	for _, c := range []struct {
+		query string
+		kind  errors.Kind
+		code  errors.Code
+	}{
+		{"INSERT INTO users VALUES (2, 'a@example.com', 'bob', 1)", errors.Conflict, "db.unique_violation"},
+		{"INSERT INTO users VALUES (1, 'b@example.com', 'bob', 1)", errors.Conflict, "db.unique_violation"},
+		{"INSERT INTO users VALUES (3, 'c@example.com', NULL, 1)", errors.Internal, "db.not_null_violation"},
+		{"INSERT INTO users VALUES (4, 'd@example.com', 'dan', -1)", errors.Internal, "db.check_violation"},
+		{"INSERT INTO orders VALUES (1, 99)", errors.FailedPrecondition, "db.foreign_key_violation"},
+		{"SELEKT 1", errors.Internal, ""},
+	} {
+		t.Run(c.query, func(t *testing.T) {
+			_, err := db.ExecContext(ctx, c.query)
+			require.Error(t, err)
+			assert.Equal(t, c.kind, errors.KindOf(err), "%v", err)
+			assert.Equal(t, c.code, errors.CodeOf(err), "%v", err)
+		})
+	}
 }
