@@ -43,6 +43,14 @@
 // driver.ErrSkip, database/sql's signal to take another path, is neither
 // wrapped nor traced: the other path is.
 //
+// # The driver's own connection
+//
+// sql.Conn.Raw hands its function the connection ddxsql wraps the driver's
+// in, so a driver's own methods (SQLite's online backup, pgx's
+// *stdlib.Conn) are not on it: use [Raw] (or [DriverConn] on what Raw gave)
+// to reach the driver's connection. Calls made on it directly are not
+// traced.
+//
 // # Database Monitoring
 //
 // [WithDBMPropagation] or DD_DBM_PROPAGATION_MODE (disabled, service, full)
