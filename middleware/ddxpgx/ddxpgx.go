@@ -12,6 +12,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/sqlinfo"
 	"github.com/ddx-go/ddx/outcome"
 )
 
@@ -175,7 +176,9 @@ func (t *Tracer) start(ctx context.Context, o op, resource string) context.Conte
 		s = tracer.StartSpan(spanNames[o], tracer.WithStartSpanConfig(t.static[o]))
 	}
 	if resource != "" {
-		s.SetTag(ext.ResourceName, resource)
+		// At most the Agent's 5000 bytes: a 1 MB statement would be a
+		// 1 MB resource in every buffer and payload on the way.
+		s.SetTag(ext.ResourceName, sqlinfo.Resource(resource))
 	}
 	return context.WithValue(ctx, stateKey{}, &spanState{span: s, query: resource})
 }

@@ -16,7 +16,9 @@
 //
 // Spans follow dd-trace-go's contrib for pgx v5: pgx.query, pgx.batch,
 // pgx.prepare, pgx.copy_from, pgx.connect and pgx.pool.acquire, of type
-// "sql", with the query text as resource (the operation for the others),
+// "sql", with the query text as resource (its first 5000 bytes at most,
+// cut between runes: the Datadog Agent's own limit), the operation for the
+// others,
 // db.system "postgresql", component "jackc/pgx.v5", span.kind "client",
 // db.operation, sql.query_type, out.host, network.destination.port, db.name
 // and db.user (never the password). Like ddxsql, the spans keep the

@@ -14,8 +14,10 @@
 //
 // Spans follow dd-trace-go's contrib for database/sql, so monitors and
 // facets written for it keep working: the name is "<driver>.query"
-// ("postgres.query", "sqlite.query"), the resource is the query text (or
-// the operation, "Connect", "Begin", "Commit", for calls without one), the
+// ("postgres.query", "sqlite.query"), the resource is the query text, its
+// first 5000 bytes at most, cut between runes (the Datadog Agent's own
+// limit; the database gets the whole statement), or the operation
+// ("Connect", "Begin", "Commit") for calls without one, the
 // type is "sql", and the tags are sql.query_type (Query, Exec, Prepare,
 // Begin, Commit, Rollback, Connect, Ping), db.system, component
 // "database/sql", span.kind "client", and, from the data source name,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/sqlinfo"
 	"github.com/ddx-go/ddx/outcome"
 )
 
@@ -107,7 +108,9 @@ func (t *tracing) span(ctx context.Context, q queryType, query string, start tim
 		s = tracer.StartSpan(t.spanName, opts[:n]...)
 	}
 	if query != "" {
-		s.SetTag(ext.ResourceName, query)
+		// At most the Agent's 5000 bytes: a 1 MB statement would be a
+		// 1 MB resource in every buffer and payload on the way.
+		s.SetTag(ext.ResourceName, sqlinfo.Resource(query))
 	}
 	if spanID != 0 {
 		s.SetTag(tagDBMInjected, dbmInjectedTagTrue)
