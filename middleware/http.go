@@ -329,7 +329,13 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 			x.setError(errors.E(errors.Internal, "response aborted", http.ErrAbortHandler))
 		}
 		if code == 0 {
+			// Nothing was sent, and nothing will be: net/http cuts the
+			// connection. The tracer's writer is told the status the line
+			// records (net/http holds a header until the first write, so it
+			// goes nowhere), or the span would say 200.
 			code = status.HTTP(x.v.Kind, false)
+			x.rw.ResponseWriter.WriteHeader(code)
+			x.rw.status, x.rw.wroteHeader = code, true
 		}
 	}
 	if code == 0 {

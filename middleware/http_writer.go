@@ -35,10 +35,13 @@ var (
 )
 
 func (w *responseWriter) WriteHeader(code int) {
-	if code < 100 || code > 999 {
-		// net/http panics on such a code and cuts the connection, and the
-		// access line would say 0 or 1000. It is a bug in the handler:
-		// answer 500 and record why.
+	if code < 100 || code > 599 {
+		// net/http panics on a code outside 100–999 and cuts the
+		// connection; it sends 600–999, which RFC 9110 (15) calls invalid
+		// and tells clients to treat as a 5xx, while the span's default
+		// error statuses (5xx) would call it a success. Either way it is a
+		// bug in the handler: answer 500, record why, and the client, the
+		// span and the line all say 500.
 		if w.x != nil && !w.wroteHeader {
 			w.x.setError(errors.E(errors.Op("http.ResponseWriter.WriteHeader"), errors.Internal,
 				"invalid status code "+strconv.Itoa(code)))

@@ -19,7 +19,8 @@ import (
 // then keeps every transport consistent.
 //
 // A code outside 400–599 is replaced by the status of err's kind, so a
-// failure can never be answered as a success. As with Error, nothing is
+// failure can never be answered as a success; so is the code of a Canceled
+// error when the client has gone away (499, as the Kind table says). As with Error, nothing is
 // written once the response has started, but err is still recorded, and a
 // nil err does nothing.
 func ErrorStatus(w http.ResponseWriter, r *http.Request, code int, err error) {
@@ -30,7 +31,10 @@ func ErrorStatus(w http.ResponseWriter, r *http.Request, code int, err error) {
 		err = errors.E(err)
 	}
 	v := outcome.ClassifyIn(r.Context(), err)
-	if code < 400 || code > 599 {
+	if code < 400 || code > 599 || v.Kind == errors.Canceled {
+		// Canceled, after ClassifyIn, means the client went away: nobody
+		// reads a router's 500 (echo's HTTPError around ctx.Err()), and the
+		// Kind table's 499 at INFO is what every other path records.
 		code = outcome.HTTPStatus(v, r)
 	}
 	if rw := findWriter(w); rw != nil {

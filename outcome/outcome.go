@@ -141,19 +141,19 @@ func Level(v Verdict) slog.Level {
 	return status.Level(v.Kind)
 }
 
-// LevelHTTP is the level of a finished HTTP exchange: the error decides
-// when there is one, the status otherwise (5xx ERROR, 499 INFO, other 4xx
-// WARN, the rest INFO).
+// LevelHTTP is the level of a finished HTTP exchange. The status decides
+// first, so that the line agrees with what the client got: 5xx ERROR, 499
+// INFO. Below that the error decides when there is one (an unexpected
+// failure after a 200 was sent is ERROR, a NotFound WARN), and the status
+// otherwise (other 4xx WARN, the rest INFO).
 func LevelHTTP(code int, v Verdict) slog.Level {
-	if code == status.StatusClientClosedRequest {
-		return slog.LevelInfo
-	}
-	if v.Err != nil {
-		return Level(v)
-	}
 	switch {
 	case code >= 500:
 		return slog.LevelError
+	case code == status.StatusClientClosedRequest:
+		return slog.LevelInfo
+	case v.Err != nil:
+		return Level(v)
 	case code >= 400:
 		return slog.LevelWarn
 	default:
@@ -162,13 +162,19 @@ func LevelHTTP(code int, v Verdict) slog.Level {
 }
 
 // HTTP decides a finished HTTP exchange by the Kind table: whether its
-// span is an error (a panic, or a status isError says is one) and its log
-// level (ERROR for a panic, else LevelHTTP).
+// span is an error and its log level. A panic is an error and ERROR. Else
+// the span is an error when isError says so of the status, or when an
+// unexpected failure makes the line ERROR under a status that cannot say
+// so (the answer had started: a 200 cut short, an Error after the header),
+// so that with the default statuses the span is an error exactly when the
+// line is ERROR.
 func HTTP(code int, v Verdict, panicked bool, isError func(int) bool) (flag bool, level slog.Level) {
 	if panicked {
 		return true, slog.LevelError
 	}
-	return isError(code), LevelHTTP(code, v)
+	level = LevelHTTP(code, v)
+	late := code < 500 && level == slog.LevelError // only an unexpected error gets there
+	return isError(code) || late, level
 }
 
 // Log writes one access-log line through l with ctx, so the ddx handler
