@@ -13,6 +13,7 @@ import (
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/status"
 	"github.com/ddx-go/ddx/middleware/ddxgrpc"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // FuzzServerStatus runs the unary server interceptor in process on errors of
@@ -25,6 +26,7 @@ func FuzzServerStatus(f *testing.F) {
 	f.Add(uint8(errors.Other), "x", "", true)
 	f.Add(uint8(200), "\xff\x00", "\n\t", false)
 	f.Add(uint8(errors.Canceled), "stopped", "context canceled", true)
+	f.Add(uint8(errors.Canceled), "stopped", "", false)
 	intercept := ddxgrpc.UnaryServerInterceptor(ddxgrpc.WithLogger(slog.New(slog.DiscardHandler)))
 	info := &grpc.UnaryServerInfo{FullMethod: "/fuzz.Svc/Do"}
 	f.Fuzz(func(t *testing.T, kind uint8, msg, cause string, panics bool) {
@@ -46,7 +48,9 @@ func FuzzServerStatus(f *testing.F) {
 		if !ok || err == nil {
 			t.Fatalf("not a status: %v", err)
 		}
-		want := herr
+		// The call's context is never canceled: a Canceled error is the
+		// server's own doing (outcome.ClassifyIn), Internal.
+		want := outcome.ClassifyIn(context.Background(), herr).Err
 		if panics {
 			want = errors.E(errors.Internal) // a panic is Internal, whatever it carries
 		}
