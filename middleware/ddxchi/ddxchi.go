@@ -2,12 +2,14 @@ package ddxchi
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/http"
 	"strings"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"github.com/go-chi/chi/v5"
 
 	"github.com/ddx-go/ddx/middleware"
 	"github.com/ddx-go/ddx/outcome"
@@ -41,9 +43,9 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // writer turns chi's own answers to unrouted requests into problem answers:
-// the first status of a request no route matched (Request.Pattern is still
-// empty), 404 or 405, in plain text or without a Content-Type, is answered
-// by middleware.ErrorStatus, and what chi writes after it is dropped.
+// the first status of a request no route matched (see unrouted), 404 or
+// 405, in plain text or without a Content-Type, is answered by
+// middleware.ErrorStatus, and what chi writes after it is dropped.
 type writer struct {
 	http.ResponseWriter
 	r        *http.Request
@@ -57,7 +59,7 @@ func (w *writer) WriteHeader(code int) {
 	}
 	if !w.started && code >= 200 {
 		w.started = true
-		if (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) && w.r.Pattern == "" && routerAnswer(w.Header()) {
+		if (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) && routerAnswer(w.Header()) && unrouted(w.r) {
 			w.answered = true
 			middleware.ErrorStatus(w.ResponseWriter, w.r, code, outcome.Unrouted(code))
 			return
@@ -86,6 +88,24 @@ func (w *writer) Flush() {
 	}
 }
 
+// ReadFrom keeps io.Copy to the response on net/http's sendfile path, as
+// plain chi does: it hands the handler net/http's own writer.
+func (w *writer) ReadFrom(src io.Reader) (int64, error) {
+	if !w.started {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.answered {
+		return io.Copy(io.Discard, src)
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(writerOnly{w.ResponseWriter}, src)
+}
+
+// writerOnly hides ReadFrom so io.Copy does not come back to us.
+type writerOnly struct{ io.Writer }
+
 // Hijack hands the connection over (websockets), through Wrap's writer,
 // which records it.
 func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -102,4 +122,34 @@ func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func routerAnswer(h http.Header) bool {
 	ct := h.Get("Content-Type")
 	return ct == "" || strings.HasPrefix(ct, "text/plain")
+}
+
+// unrouted reports whether no route of the router serves r, so that a 404
+// or 405 being written is chi's own. Request.Pattern is empty when the root
+// router matched nothing; for a mounted sub-router (r.Mount, r.Route) the
+// mount point has set it already, so the root router is asked again, from
+// a fresh routing context, whether the method and path lead to a route:
+// its Find descends into sub-routers, and names the mount point of a
+// handler that is not one (whose 404 is its own). Only an answer of 404 or
+// 405 pays for it.
+func unrouted(r *http.Request) bool {
+	if r.Pattern == "" {
+		return true
+	}
+	rctx := chi.RouteContext(r.Context())
+	if rctx == nil || rctx.Routes == nil {
+		return false
+	}
+	method := rctx.RouteMethod
+	if method == "" {
+		method = r.Method
+	}
+	path := r.URL.RawPath // what chi routes on
+	if path == "" {
+		path = r.URL.Path
+	}
+	if path == "" {
+		path = "/"
+	}
+	return rctx.Routes.Find(chi.NewRouteContext(), method, path) == ""
 }

@@ -22,6 +22,13 @@
 // chi's own answers for requests no route serves, its 404 (NotFound) and
 // 405 (MethodNotAllowed), become problem answers like any other failure: an
 // unrouted request answered 404 or 405 in plain text, or with no body, is
-// answered by ddx instead. A NotFound or MethodNotAllowed handler of your
-// own that sets another Content-Type keeps its answer.
+// answered by ddx instead, whether the root router or a mounted sub-router
+// (r.Mount, r.Route, at any depth) found no route. A NotFound or
+// MethodNotAllowed handler of your own that sets another Content-Type
+// keeps its answer, and so does a route's handler (http.FileServer, a
+// plain handler mounted with r.Mount) that answers 404 itself.
+//
+// The writer handlers get keeps the optional interfaces plain chi's has:
+// http.Flusher, http.Hijacker and io.ReaderFrom (io.Copy from a file stays
+// on net/http's sendfile path), and Unwrap for http.ResponseController.
 package ddxchi
