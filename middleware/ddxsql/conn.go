@@ -171,10 +171,7 @@ func (c *tracedConn) QueryContext(ctx context.Context, query string, args []driv
 			rows, err = qo.Query(q, vals)
 		}
 	}
-	if err = c.t.done(ctx, qQuery, query, start, spanID, err); err != nil {
-		return nil, err
-	}
-	return rows, nil
+	return c.t.rows(ctx, query, start, spanID, rows, err)
 }
 
 func (c *tracedConn) Ping(ctx context.Context) error {
@@ -253,10 +250,7 @@ func (s *tracedStmt) QueryContext(ctx context.Context, args []driver.NamedValue)
 			rows, err = s.Stmt.Query(vals)
 		}
 	}
-	if err = s.t.done(ctx, qQuery, s.query, start, 0, err); err != nil {
-		return nil, err
-	}
-	return rows, nil
+	return s.t.rows(ctx, s.query, start, 0, rows, err)
 }
 
 // CheckNamedValue is the statement's own check, else what database/sql

@@ -42,6 +42,10 @@
 // Unavailable), except that a call whose context the caller canceled is
 // Canceled whatever the driver says. The span is recorded with
 // ddx.RecordError, so only kinds that are not expected set its error flag.
+// A query's span ends when its rows do (the last row read, Rows.Close, or
+// the context done), so that an error that comes while the rows stream
+// (PostgreSQL's division by zero at the fifth row) is recorded on it, as
+// ddxpgx does; rows.Err() returns it wrapped like any other call's error.
 // driver.ErrSkip, database/sql's signal to take another path, is neither
 // wrapped nor traced: the other path is.
 //

@@ -137,6 +137,16 @@ func (t *tracing) done(ctx context.Context, q queryType, query string, start tim
 	return err
 }
 
+// rows is done for a query: a failed one's span ends now, and a
+// successful one's goes with its rows, to end when they do (see
+// tracedRows).
+func (t *tracing) rows(ctx context.Context, query string, start time.Time, spanID uint64, rows driver.Rows, err error) (driver.Rows, error) {
+	if err != nil {
+		return nil, t.done(ctx, qQuery, query, start, spanID, err)
+	}
+	return &tracedRows{Rows: rows, t: t, ctx: ctx, query: query, span: t.span(ctx, qQuery, query, start, spanID)}, nil
+}
+
 // wrap adds ddxsql's context to a driver's error, keeping it as the cause
 // so that errors.Is and errors.As still find it. When the caller's context
 // is done, that is why the call failed, whatever the driver made of it.
