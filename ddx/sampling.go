@@ -5,8 +5,10 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
@@ -38,10 +40,21 @@ const (
 	// sampleWindow is the period a burst is counted in, and the summary
 	// interval.
 	sampleWindow = time.Second
-	// sampleMaxKeys bounds the keys remembered per shard; records with new
-	// keys beyond it are written, never dropped.
-	sampleMaxKeys = 1024
+	// sampleMaxKeys bounds the keys remembered per shard, 4,096 in all.
+	// A full shard forgets its least recently seen key to make room (its
+	// count, if any, is written at once), so one-off records (client text
+	// in a message) cannot push a real repeated failure out of the table
+	// for good: it would have to go unseen while a shard's 256 other keys
+	// arrive. A forgotten key that comes back starts a new burst.
+	sampleMaxKeys = 256
 	sampleShards  = 16
+	// What an entry keeps of a record's strings, for its summary: the key
+	// is a hash of the whole strings, the summary shows a truncated copy,
+	// so a key costs under a KiB whatever the record's size. (Entries kept
+	// the whole message: 20,000 distinct 16 KiB WARN messages held ~260 MiB
+	// for a minute, issue 21, item 12.)
+	sampleExampleBytes = 256 // the message
+	samplePartBytes    = 128 // the operation, route and status
 )
 
 // Attribute keys the sampler reads to tell access lines and their route.
@@ -67,10 +80,15 @@ type sampler struct {
 type sampleShard struct {
 	mu   sync.Mutex
 	keys map[uint64]*sampleEntry
+	// lru is the sentinel of the entries' list, most recently seen first.
+	lru sampleEntry
 }
 
 // sampleEntry is one key's count in the current window.
 type sampleEntry struct {
+	key        uint64
+	prev, next *sampleEntry // in the shard's lru list
+
 	window     int64 // the window's start, Unix nanoseconds
 	written    int
 	suppressed int
@@ -98,7 +116,9 @@ func newSamplerClock(out slog.Handler, now func() time.Time, tick time.Duration)
 	s := &sampler{seed: maphash.MakeSeed(), now: now, out: out, tick: tick,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	for i := range s.shards {
-		s.shards[i].keys = make(map[uint64]*sampleEntry)
+		sh := &s.shards[i]
+		sh.keys = make(map[uint64]*sampleEntry)
+		sh.lru.prev, sh.lru.next = &sh.lru, &sh.lru
 	}
 	go s.loop()
 	return s
@@ -185,25 +205,40 @@ func (s *sampler) admit(ctx context.Context, r *slog.Record) bool {
 	key := s.key(r.Level, r.Message, kind, op, f.route, f.status)
 
 	now := s.clock(r.Time).UnixNano()
-	sh := &s.shards[key%sampleShards]
+	write, gone := s.shards[key%sampleShards].admit(ctx, key, now, r, kind, op, &f)
+	if gone != nil && gone.suppressed > 0 {
+		// The count of a key forgotten to make room is written now, not
+		// lost; gone is no one else's any more.
+		s.writeSummary(*gone, gone.suppressed)
+	}
+	return write
+}
+
+// admit counts r under key at now and reports whether it is written, and
+// the entry it forgot to make room, if any.
+func (sh *sampleShard) admit(ctx context.Context, key uint64, now int64, r *slog.Record, kind, op string,
+	f *failure) (write bool, gone *sampleEntry) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	e := sh.keys[key]
-	if e == nil {
+	if e != nil {
+		sh.unlink(e)
+	} else {
 		if len(sh.keys) >= sampleMaxKeys {
-			return true // never lose a distinct record for want of room
+			gone = sh.lru.prev
+			sh.forget(gone)
 		}
-		e = &sampleEntry{level: r.Level, msg: r.Message, kind: kind, op: op, route: f.route,
-			status: string(appendStatus(nil, f.status))}
+		e = newSampleEntry(key, r.Level, r.Message, kind, op, f.route, f.status)
 		sh.keys[key] = e
 	}
+	sh.pushFront(e)
 	e.last = now
 	if now-e.window >= int64(sampleWindow) {
 		e.window, e.written = now, 0
 	}
 	if e.written < sampleBurst {
 		e.written++
-		return true
+		return true, gone
 	}
 	e.suppressed++
 	if e.trace == ([16]byte{}) {
@@ -211,7 +246,53 @@ func (s *sampler) admit(ctx context.Context, r *slog.Record) bool {
 			e.trace = span.Context().TraceIDBytes()
 		}
 	}
-	return false
+	return false, gone
+}
+
+// newSampleEntry is a key's entry, with copies of its strings no longer
+// than an example needs: the key is their hash, and a copy, unlike a
+// substring, keeps none of the record's memory alive.
+func newSampleEntry(key uint64, level slog.Level, msg, kind, op, route string, status slog.Value) *sampleEntry {
+	e := &sampleEntry{key: key, level: level, msg: truncateExample(msg, sampleExampleBytes),
+		kind: truncateExample(kind, samplePartBytes), op: truncateExample(op, samplePartBytes),
+		route: truncateExample(route, samplePartBytes)}
+	if status.Kind() == slog.KindString {
+		e.status = truncateExample(status.String(), samplePartBytes)
+	} else {
+		e.status = string(appendStatus(nil, status))
+	}
+	return e
+}
+
+// truncateExample returns a copy of s of at most n bytes, cut at a rune
+// boundary and ending in "…" when it is cut.
+func truncateExample(s string, n int) string {
+	if len(s) <= n {
+		return strings.Clone(s)
+	}
+	const ellipsis = "…"
+	cut := n - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis // the concatenation copies
+}
+
+func (sh *sampleShard) unlink(e *sampleEntry) {
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+}
+
+func (sh *sampleShard) pushFront(e *sampleEntry) {
+	e.prev, e.next = &sh.lru, sh.lru.next
+	sh.lru.next.prev = e
+	sh.lru.next = e
+}
+
+// forget removes e from the table.
+func (sh *sampleShard) forget(e *sampleEntry) {
+	sh.unlink(e)
+	delete(sh.keys, e.key)
 }
 
 // read finds in r the attributes a key is made of. With classifying the
@@ -329,13 +410,13 @@ func (s *sampler) flush() {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		for k, e := range sh.keys {
+		for _, e := range sh.keys {
 			if e.suppressed > 0 {
 				out = append(out, summary{*e, e.suppressed})
 				e.suppressed, e.trace = 0, [16]byte{}
 			}
-			if e.suppressed == 0 && now-e.last >= int64(time.Minute) {
-				delete(sh.keys, k)
+			if now-e.last >= int64(time.Minute) {
+				sh.forget(e)
 			}
 		}
 		sh.mu.Unlock()
