@@ -26,6 +26,33 @@ type apiConfig struct {
 	internal string
 }
 
+// credentials is unexported: encoding/json still writes the exported
+// fields it promotes into a struct that embeds it.
+type credentials struct {
+	User     string
+	Password string
+}
+
+type tagged struct {
+	APIKey string `json:"k"` // the Go name is a secret, the json one is not
+}
+
+type withEmbedded struct {
+	credentials
+	Host string
+}
+
+type withEmbeddedPtr struct {
+	*credentials
+	Host string
+}
+
+type withEmbeddedTagged struct {
+	tagged
+	*withEmbedded // two levels down: Password promoted twice
+	Port          int
+}
+
 // TestRedactValues: secrets inside maps, structs, pointers, headers and
 // slices never reach a line, in JSON or text; the harmless parts do.
 func TestRedactValues(t *testing.T) {
@@ -49,6 +76,17 @@ func TestRedactValues(t *testing.T) {
 		{"map in map", map[string]any{"a": map[string]any{"b": map[string]any{"api_key": secret, "c": "kept"}}}, []string{"kept"}},
 		{"any holding a map", []any{"x", map[string]string{"session_id": secret}}, []string{"x"}},
 		{"key case", map[string]string{"X-API-KEY": secret, "Name": "n1"}, []string{"n1"}},
+		// Issue 21, item 8: fields promoted from embedded unexported
+		// structs, and maps keyed by something other than strings.
+		{"embedded unexported struct", withEmbedded{credentials{"bob", secret}, "db1"}, []string{"bob", "db1"}},
+		{"embedded unexported *struct", withEmbeddedPtr{&credentials{"bob", secret}, "db1"}, []string{"bob", "db1"}},
+		{"*struct embedding", &withEmbeddedPtr{&credentials{"bob", secret}, "db1"}, []string{"bob", "db1"}},
+		{"embedded two levels", withEmbeddedTagged{tagged{secret}, &withEmbedded{credentials{"bob", secret}, "db1"}, 5432}, []string{"bob", "db1", "5432"}},
+		{"map[int]map[string]string", map[int]map[string]string{1: {"password": secret, "user": "bob"}}, []string{"bob"}},
+		{"map[uint8]any", map[uint8]any{7: []any{map[string]any{"token": secret}}, 8: "kept8"}, []string{"kept8"}},
+		{"map[bool]struct", map[bool]loginForm{true: {User: "bob", Password: secret}}, []string{"bob"}},
+		{"map[textkey]", map[textKey]map[string]string{{"a"}: {"secret": secret, "n": "n1"}}, []string{"n1"}},
+		{"map with secret text key", map[textKey]string{{"api_key"}: secret, {"b"}: "b1"}, []string{"b1"}},
 	}
 	for _, format := range []string{"json", "text"} {
 		for _, tt := range tests {
@@ -105,6 +143,11 @@ func TestRedactValuesUntouched(t *testing.T) {
 	}
 }
 
+// textKey is a map key that encoding/json writes by its MarshalText.
+type textKey struct{ s string }
+
+func (k textKey) MarshalText() ([]byte, error) { return []byte(k.s), nil }
+
 // cyclic is a value that refers to itself.
 type cyclic struct {
 	Name  string
@@ -129,6 +172,7 @@ func FuzzRedactValues(f *testing.F) {
 	f.Add([]byte{4, 5, 6, 7, 8}, "X-Api-KEY", "v")
 	f.Add([]byte{9, 9, 9, 1, 0}, "session_id", "")
 	f.Add([]byte{10, 11, 3, 2}, "monkey", "\x1b\"")
+	f.Add([]byte{12, 13, 14, 2, 12}, "Password", "x")
 	f.Fuzz(func(t *testing.T, sel []byte, key, val string) {
 		if len(sel) > 24 {
 			sel = sel[:24]
@@ -136,7 +180,7 @@ func FuzzRedactValues(f *testing.F) {
 		const secret = "zz-secret-zz"
 		var v any = map[string]any{"password": secret}
 		for _, b := range sel {
-			switch b % 12 {
+			switch b % 15 {
 			case 0:
 				v = map[string]any{key: val, "inner": v}
 			case 1:
@@ -168,6 +212,12 @@ func FuzzRedactValues(f *testing.F) {
 				v = [2]any{v, nil}
 			case 11:
 				v = map[string]any{"Cookie": secret, "list": []map[string]any{{"pin": secret}}}
+			case 12: // issue 21, item 8: promoted from an unexported struct
+				v = []any{withEmbeddedPtr{&credentials{val, secret}, key}, v}
+			case 13: // and maps keyed by something other than strings
+				v = map[int]any{len(key): v, -1: map[string]string{"password": secret, key: val}}
+			case 14:
+				v = map[textKey]any{{key}: v, {"secret"}: secret}
 			}
 		}
 		var buf bytes.Buffer
