@@ -86,7 +86,7 @@ func TestRedactShapes(t *testing.T) {
 		{"embedding loop", loopA{&loopB{nil, s}, "a"}, `{"A":"a","Secret":"[REDACTED]"}`},
 		{"int keys", map[int]map[string]string{3: {"token": s, "n": "x"}}, `{"3":{"n":"x","token":"[REDACTED]"}}`},
 		{"uint keys", map[uint16][]any{9: {map[string]any{"pin": s}}}, `{"9":[{"pin":"[REDACTED]"}]}`},
-		{"text keys", map[textKey]string{"a": "1", "b": s}, ""}, // keys t:a and t:b: no secret
+		{"text keys", map[textKey]string{"a": "1", "b": s}, ""},                                               // keys t:a and t:b: no secret
 		{"secret text key", map[textKey]string{"a": "1", "password": s}, `{"a":"1","password":"[REDACTED]"}`}, // a string kind: as it is, like json
 		{"struct text keys", map[namedKey]map[string]string{{"x"}: {"n": "1", "jwt": s}}, `{"k:x":{"jwt":"[REDACTED]","n":"1"}}`},
 		{"secret struct text key", map[namedKey]string{{"token"}: s}, `{"k:token":"[REDACTED]"}`},
