@@ -40,8 +40,11 @@ type config struct {
 func NewPool(ctx context.Context, connString string, opts ...Option) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
-		// pgx's parse errors already hide the password.
-		return nil, errors.E(errors.Op("ddxpgx.NewPool"), errors.Invalid, "parse the connection string", err)
+		// pgx's parse errors echo the connection string, masking the
+		// passwords they recognise: not "password = x" (libpq's spaces)
+		// nor a value with escaped quotes. ddx's text echoes none of it.
+		return nil, errors.E(errors.Op("ddxpgx.NewPool"), errors.Invalid, "parse the connection string",
+			sqlinfo.NewScrubber(connString).Error(err))
 	}
 	return NewPoolWithConfig(ctx, cfg, opts...)
 }
@@ -52,7 +55,7 @@ func NewPoolWithConfig(ctx context.Context, cfg *pgxpool.Config, opts ...Option)
 	cfg.ConnConfig.Tracer = NewTracer(cfg.ConnConfig, opts...)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, errors.E(errors.Op("ddxpgx.NewPool"), err)
+		return nil, errors.E(errors.Op("ddxpgx.NewPool"), scrubberOf(cfg.ConnConfig).Error(err))
 	}
 	return pool, nil
 }
@@ -60,6 +63,7 @@ func NewPoolWithConfig(ctx context.Context, cfg *pgxpool.Config, opts ...Option)
 // Tracer traces pgx's calls; see the package documentation.
 type Tracer struct {
 	cfg    config
+	scrub  *sqlinfo.Scrubber
 	prev   pgx.QueryTracer
 	static [numOps]*tracer.StartSpanConfig
 	errOps [numOps]errors.Op
@@ -109,7 +113,7 @@ const (
 // cc.Tracer. A tracer already in cc.Tracer keeps being called, before
 // this one, for the interfaces it has.
 func NewTracer(cc *pgx.ConnConfig, opts ...Option) *Tracer {
-	t := &Tracer{cfg: config{acquireThreshold: time.Millisecond}}
+	t := &Tracer{cfg: config{acquireThreshold: time.Millisecond}, scrub: scrubberOf(cc)}
 	for _, o := range opts {
 		if o != nil {
 			o(&t.cfg)
@@ -205,7 +209,16 @@ func (t *Tracer) end(ctx context.Context, o op, err error) {
 // the caller's context is done, that is why the call failed. The stack
 // the span records starts at the code that called pgx.
 func (t *Tracer) wrap(ctx context.Context, o op, query string, err error) error {
-	return outcome.WrapSQL(ctx, t.errOps[o], opNames[o], query, err, callers...)
+	return outcome.WrapSQL(ctx, t.errOps[o], opNames[o], query, t.scrub.Error(err), callers...)
+}
+
+// scrubberOf removes cc's password from error text, and whatever looks
+// like one (pgx's fallbacks share the password).
+func scrubberOf(cc *pgx.ConnConfig) *sqlinfo.Scrubber {
+	if cc == nil {
+		return sqlinfo.NewScrubber("")
+	}
+	return sqlinfo.NewScrubber("", cc.Password)
 }
 
 // callers are the packages between the application's call and wrap: pgx

@@ -42,6 +42,12 @@
 // caller canceled is Canceled whatever pgx made of it. pgx.ErrNoRows comes
 // from Scan, after the query succeeded: the query's span is not an error.
 //
+// The errors ddxpgx returns (NewPool's) and records never hold the
+// connection's password: pgx's parse errors echo the connection string with
+// a best-effort mask that misses "password = x" (libpq's spaces) and
+// escaped quotes, so ddx drops the echo and scrubs the password, keeping
+// pgx's error as the cause (its ConnString field is pgx's, unmasked).
+//
 // Database Monitoring's SQL comments are not available here: a pgx tracer
 // cannot change the statement that is sent. Use ddxsql over pgx's stdlib
 // driver where they are needed.

@@ -13,6 +13,9 @@ import (
 	"github.com/DataDog/datadog-go/v5/statsd"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+
+	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/internal/sqlinfo"
 )
 
 // Option configures [Open] and [OpenDB].
@@ -130,7 +133,9 @@ func Open(driverName, dataSourceName string, opts ...Option) (*sql.DB, error) {
 	var c driver.Connector
 	if dc, ok := d.(driver.DriverContext); ok {
 		if c, err = dc.OpenConnector(dataSourceName); err != nil {
-			return nil, err
+			// The driver's parse error may echo the DSN, password
+			// included: ddx's text never does.
+			return nil, errors.E(errors.Op("ddxsql.Open"), sqlinfo.NewScrubber(dataSourceName).Error(err))
 		}
 	} else {
 		c = dsnConnector{dsn: dataSourceName, driver: d}

@@ -46,6 +46,10 @@
 // the context done), so that an error that comes while the rows stream
 // (PostgreSQL's division by zero at the fifth row) is recorded on it, as
 // ddxpgx does; rows.Err() returns it wrapped like any other call's error.
+// A driver's error may echo the data source name: its text is scrubbed of
+// the DSN's secrets (and of anything shaped like password=… or a URL's
+// password) before ddxsql returns or records it, the driver's error kept as
+// the cause for errors.Is and errors.As.
 // driver.ErrSkip, database/sql's signal to take another path, is neither
 // wrapped nor traced: the other path is.
 //

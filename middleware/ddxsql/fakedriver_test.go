@@ -19,6 +19,8 @@ type fakeDriver struct {
 	skipFastPath bool
 	// legacy gives connections only the interfaces of Go 1.0 drivers.
 	legacy bool
+	// connectErr, when set, is what connecting returns.
+	connectErr error
 }
 
 func (d *fakeDriver) record(q string) {
@@ -34,6 +36,9 @@ func (d *fakeDriver) seen() []string {
 }
 
 func (d *fakeDriver) Open(string) (driver.Conn, error) {
+	if d.connectErr != nil {
+		return nil, d.connectErr
+	}
 	if d.legacy {
 		return &legacyConn{d: d}, nil
 	}

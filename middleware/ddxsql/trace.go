@@ -51,6 +51,7 @@ type tracing struct {
 	cfg      *config
 	spanName string
 	info     dsnInfo
+	scrub    *sqlinfo.Scrubber
 	static   [numQueryTypes]*tracer.StartSpanConfig
 	ops      [numQueryTypes]errors.Op
 }
@@ -60,6 +61,8 @@ func newTracing(cfg *config) *tracing {
 	if cfg.dsnSet {
 		t.info = parseDSN(cfg.dbSystem, cfg.dsn)
 	}
+	// Without the DSN (OpenDB), what looks like a secret is still masked.
+	t.scrub = sqlinfo.NewScrubber(cfg.dsn)
 	for q := range numQueryTypes {
 		opts := []tracer.StartSpanOption{
 			tracer.SpanType(ext.SpanTypeSQL),
@@ -152,7 +155,9 @@ func (t *tracing) rows(ctx context.Context, query string, start time.Time, spanI
 // is done, that is why the call failed, whatever the driver made of it.
 // The error's stack starts at the code that called database/sql.
 func (t *tracing) wrap(ctx context.Context, q queryType, query string, err error) error {
-	return outcome.WrapSQL(ctx, t.ops[q], q.String(), query, err, callers...)
+	// A driver's error may echo the DSN, password included (pgx's
+	// masking misses "password = x"): its text is scrubbed, its chain kept.
+	return outcome.WrapSQL(ctx, t.ops[q], q.String(), query, t.scrub.Error(err), callers...)
 }
 
 // callers are the packages between the application's query and wrap.
