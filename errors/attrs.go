@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ddx-go/ddx/internal/redact"
 )
 
 // Keys of the group that an error logs as. Under slog's JSON handler,
@@ -69,7 +71,9 @@ func collectAttrs(dst []slog.Attr, err error, depth int) []slog.Attr {
 // and then the attributes of every layer, outermost first. An
 // attribute whose key was already used (by an outer layer, or one of the
 // three keys above) is dropped so that the group has unique keys, and the
-// values of keys naming secrets are replaced by [REDACTED].
+// values of keys naming secrets are replaced by [REDACTED]; a value that is
+// a map, a struct, a slice or a header with such keys or fields inside is
+// replaced by a copy with those redacted, for any slog handler.
 //
 // Under slog's JSON handler, slog.Any("error", err) therefore yields
 //
@@ -211,6 +215,17 @@ func redactAttrChanged(a slog.Attr) (slog.Attr, bool) {
 	if a.Value.Kind() == slog.KindLogValuer {
 		a.Value = a.Value.Resolve()
 	}
+	if a.Value.Kind() == slog.KindAny {
+		// A map, struct or header holding a secret, for a handler that
+		// writes it field by field; an error logs itself.
+		x := a.Value.Any()
+		if _, isErr := x.(error); !isErr {
+			if r, changed := redact.Redact(x); changed {
+				return slog.Any(a.Key, r), true
+			}
+		}
+		return a, false
+	}
 	if a.Value.Kind() != slog.KindGroup {
 		return a, false
 	}
@@ -338,7 +353,13 @@ func appendTextAttr(b []byte, prefix string, a slog.Attr) []byte {
 		if err, ok := v.Any().(error); ok && err != nil {
 			s = fmt.Sprint(err)
 		} else {
-			s = fmt.Sprint(v.Any())
+			// fmt writes a map or a struct field by field: the secrets
+			// inside are redacted first, as ddx's log handler does.
+			x := v.Any()
+			if r, changed := redact.Redact(x); changed {
+				x = r
+			}
+			s = fmt.Sprint(x)
 		}
 		return appendString(b, s)
 	}

@@ -246,7 +246,9 @@ func (m *misuse) Unwrap() error { return m.err }
 // ("db.Find: not found"), and an empty Error as "internal error". Attribute
 // values are written as slog's text handler would, quoted when needed;
 // values of keys that name secrets (password, token, api_key, ...) read
-// [REDACTED]. The text is the same on every call.
+// [REDACTED], and so do the secrets inside a value that is a map, a struct,
+// a slice or a header (their keys and fields matched by the same list, as
+// ddx's log handler matches them). The text is the same on every call.
 func (e *Error) Error() string {
 	if e == nil {
 		return "<nil>"

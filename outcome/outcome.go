@@ -16,6 +16,7 @@ import (
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/caller"
+	"github.com/ddx-go/ddx/internal/redact"
 	"github.com/ddx-go/ddx/internal/status"
 )
 
@@ -216,17 +217,42 @@ func ClientGone(ctx context.Context) bool {
 // A panic is Internal whatever it carries: an error of an expected kind
 // (errors.E(errors.NotFound, ...), context.Canceled) that is panicked rather
 // than returned is a bug, and the innermost-kind rule would otherwise answer
-// it with a 404 or a 499 and no span error. Such an error is kept as text.
+// it with a 404 or a 499 and no span error. Such an error is kept as its
+// text without attribute values (errors.Message), its attributes as the
+// new error's, so that error.message is the same on every occurrence.
+//
+// Any other value is written as fmt prints it, after the secrets inside
+// are redacted as in a logged attribute value: a panic with a map, a
+// struct, an http.Header or url.Values whose keys or fields name secrets
+// (password, token, Authorization, api_key, ...) reads
+// "panic: map[Authorization:[REDACTED] ...]". The list is ddx's built-in
+// one; names added with ddx.WithRedactKeys are matched by the log handler
+// in attribute keys, not inside this text. Secrets in free text (a panic
+// with a string, an error's own text) are not found.
 func PanicError(p any) error {
 	err, ok := p.(error)
 	switch {
 	case ok && errors.KindOf(err) == errors.Internal:
 		return errors.E(errors.Internal, errors.Op("panic"), err)
 	case ok:
-		return errors.E(errors.Internal, errors.Op("panic"), err.Error())
+		return errors.E(errors.Internal, errors.Op("panic"), errors.Message(err), errors.Attrs(err))
 	default:
-		return errors.E(errors.Internal, errors.Op("panic"), fmt.Sprint(p))
+		if r, changed := redact.Redact(p); changed {
+			p = r
+		}
+		return errors.E(errors.Internal, errors.Op("panic"), safeSprint(p))
 	}
+}
+
+// safeSprint is fmt.Sprint, which recovers from a panicking String or
+// Error method itself; the recover here is for what fmt does not catch.
+func safeSprint(p any) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = "(a value whose printing panicked)"
+		}
+	}()
+	return fmt.Sprint(p)
 }
 
 // RecordError records v's error on span as ddx.RecordError does, from the

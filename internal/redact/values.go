@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -33,8 +34,11 @@ import (
 //
 // Not walked: values that encode themselves (json.Marshaler,
 // encoding.TextMarshaler, such as time.Time), whose output is theirs, and
-// unexported fields, which encoding/json does not write either. Deeper
-// than MaxDepth, a value that is looked into is redacted whole.
+// unexported fields, which encoding/json does not write either; what a
+// String or Error method writes, for fmt, is free text like a message and
+// is not looked into either. slog.Attr and slog.Value (an *errors.Error's
+// Attrs) are walked as the key and value they hold. Deeper than MaxDepth, a
+// value that is looked into is redacted whole.
 
 // MaxDepth bounds how deep values are looked into.
 const MaxDepth = 32
@@ -149,7 +153,59 @@ type valueWalker struct {
 var (
 	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
 	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+	attrType      = reflect.TypeFor[slog.Attr]()
+	valueType     = reflect.TypeFor[slog.Value]()
 )
+
+// An slog.Attr or slog.Value inside a value (an *errors.Error's Attrs, in
+// a map that was panicked) hides its value in unexported fields, which fmt
+// then prints through Value.String: they are walked as the key and value
+// they hold.
+
+// attrNeeds is needs for an slog.Attr.
+func (w *valueWalker) attrNeeds(a slog.Attr, depth int) bool {
+	return w.m.Match(a.Key) || w.slogNeeds(a.Value, depth+1)
+}
+
+// slogNeeds is needs for an slog.Value.
+func (w *valueWalker) slogNeeds(v slog.Value, depth int) bool {
+	switch v = v.Resolve(); v.Kind() {
+	case slog.KindAny:
+		return w.needsAny(v.Any(), depth)
+	case slog.KindGroup:
+		for _, a := range v.Group() {
+			if w.attrNeeds(a, depth) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// slogCopy is copy for an slog.Value: a group as a map, the rest as the
+// Go value it holds.
+func (w *valueWalker) slogCopy(v slog.Value, depth int) any {
+	switch v = v.Resolve(); v.Kind() {
+	case slog.KindAny:
+		return w.copy(reflect.ValueOf(v.Any()), depth)
+	case slog.KindGroup:
+		out := make(map[string]any, len(v.Group()))
+		for _, a := range v.Group() {
+			out[a.Key] = w.attrCopy(a, depth)
+		}
+		return out
+	}
+	return v.Any()
+}
+
+// attrCopy is the value of a as copy writes it: redacted when its key is
+// a secret.
+func (w *valueWalker) attrCopy(a slog.Attr, depth int) any {
+	if w.m.Match(a.Key) {
+		return Value
+	}
+	return w.slogCopy(a.Value, depth+1)
+}
 
 // opaque reports whether t encodes itself, so its fields are not what is
 // written.
@@ -211,8 +267,13 @@ func (w *valueWalker) needs(v reflect.Value, depth int) bool {
 			}
 		}
 	case reflect.Struct:
-		if opaque(v.Type()) {
+		switch t := v.Type(); {
+		case opaque(t):
 			return false
+		case t == attrType && v.CanInterface():
+			return w.attrNeeds(v.Interface().(slog.Attr), depth)
+		case t == valueType && v.CanInterface():
+			return w.slogNeeds(v.Interface().(slog.Value), depth)
 		}
 		for _, f := range structFields(v.Type()) {
 			fv, ok := fieldByIndex(v, f.index)
@@ -252,7 +313,8 @@ func (w *valueWalker) copy(v reflect.Value, depth int) any {
 		// rather than write it unseen.
 		return Value
 	}
-	if !w.needs(v, depth) {
+	if t := v.Type(); t != attrType && t != valueType && !w.needs(v, depth) {
+		// An Attr beside one that needed redacting is written the same way.
 		return v.Interface()
 	}
 	switch v.Kind() {
@@ -288,6 +350,13 @@ func (w *valueWalker) copy(v reflect.Value, depth int) any {
 		}
 		return out
 	case reflect.Struct:
+		switch v.Type() {
+		case attrType:
+			a := v.Interface().(slog.Attr)
+			return map[string]any{a.Key: w.attrCopy(a, depth)}
+		case valueType:
+			return w.slogCopy(v.Interface().(slog.Value), depth)
+		}
 		fields := structFields(v.Type())
 		out := make(map[string]any, len(fields))
 		for _, f := range fields {

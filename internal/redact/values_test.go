@@ -2,6 +2,7 @@ package redact
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -91,6 +92,9 @@ func TestRedactShapes(t *testing.T) {
 		{"struct text keys", map[namedKey]map[string]string{{"x"}: {"n": "1", "jwt": s}}, `{"k:x":{"jwt":"[REDACTED]","n":"1"}}`},
 		{"secret struct text key", map[namedKey]string{{"token"}: s}, `{"k:token":"[REDACTED]"}`},
 		{"panicking key", map[panicKey]map[string]string{{1}: {"secret": s}}, `"[REDACTED]"`},
+		{"slog.Attr inside", map[string]any{"attrs": []slog.Attr{slog.Any("form", map[string]string{"token": s}), slog.String("pin", s), slog.Int("n", 1)}},
+			`{"attrs":[{"form":{"token":"[REDACTED]"}},{"pin":"[REDACTED]"},{"n":1}]}`},
+		{"slog.Value group", []slog.Value{slog.GroupValue(slog.String("secret", s))}, `[{"secret":"[REDACTED]"}]`},
 		{"time kept", map[string]any{"at": time.Unix(0, 0).UTC(), "sid": s}, `{"at":"1970-01-01T00:00:00Z","sid":"[REDACTED]"}`},
 	}
 	for _, tt := range tests {
