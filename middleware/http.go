@@ -103,9 +103,24 @@ func (c *headerTags) add(header, tag string) {
 	if redact.Key(header) {
 		return
 	}
-	if vs, ok := c.h[header]; ok {
-		c.tags = append(c.tags, headerTag{tag, strings.TrimSpace(strings.Join(vs, ","))})
+	vs, ok := c.h[header]
+	if !ok {
+		return
 	}
+	// Each value is scrubbed on its own, before they are joined: a header
+	// with a harmless name can still carry a URL with a secret in its query
+	// (Referer, X-Original-URL), and a ',' would hide a second one.
+	var v string
+	if len(vs) == 1 {
+		v = redactHeaderValue(vs[0])
+	} else {
+		scrubbed := make([]string, len(vs))
+		for i, s := range vs {
+			scrubbed[i] = redactHeaderValue(s)
+		}
+		v = strings.Join(scrubbed, ",")
+	}
+	c.tags = append(c.tags, headerTag{tag, strings.TrimSpace(v)})
 }
 
 // headerTagsOption returns the span option tagging r's configured headers,

@@ -64,3 +64,44 @@ func TestURLQuerySecretsRedactedRealTracer(t *testing.T) {
 	}
 	assert.Equal(t, map[string]bool{"server": true, "client": true}, kinds, "a server and a client span")
 }
+
+// Headers with harmless names that carry URLs keep no query secret in
+// their span tags, and http.url loses the shapes of secret parameters that
+// leaked (issue 21, item 10), with the real tracer and
+// DD_TRACE_HEADER_TAGS.
+func TestURLShapesAndURLHeadersRedactedRealTracer(t *testing.T) {
+	agent := testagent.Start(t)
+	t.Setenv("DD_TRACE_HEADER_TAGS", "Referer:referer,X-Original-URL:original_url,X-Tenant:tenant")
+	testagent.StartTracer(t, agent, tracer.WithService("url-test"))
+
+	const secret = "Zq7s3cr3t"
+	srv := httptest.NewServer(middleware.Wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "ok")
+	})))
+	t.Cleanup(srv.Close)
+	q := "?key[]=" + secret + "&sid%5B%5D=" + secret + "&a=1;session=" + secret +
+		"&next=" + url.QueryEscape("/cb?token="+secret) + "&page=2"
+	req, err := http.NewRequest("GET", srv.URL+"/search"+q, nil)
+	require.NoError(t, err)
+	req.Header.Set("Referer", "https://shop.example/cart?session="+secret+"&item=3")
+	req.Header.Set("X-Original-URL", "/admin?api_key="+secret)
+	req.Header.Set("X-Tenant", "acme")
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	_, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	srv.Close()
+	tracer.Flush()
+	tracer.Stop()
+
+	spans := agent.WaitFor(t, 5*time.Second, func(s []testagent.Span) bool { return len(s) >= 1 })
+	require.Len(t, spans, 1)
+	s := spans[0]
+	for k, v := range s.Meta {
+		assert.NotContains(t, v, secret, "span tag %s", k)
+	}
+	assert.Equal(t, "https://shop.example/cart?session=[REDACTED]&item=3", s.Meta["referer"])
+	assert.Equal(t, "/admin?api_key=[REDACTED]", s.Meta["original_url"])
+	assert.Equal(t, "acme", s.Meta["tenant"])
+	assert.Contains(t, s.Meta["http.url"], "page=2", "the harmless parameters stay")
+}
