@@ -45,3 +45,46 @@ func WrapSQL(ctx context.Context, op errors.Op, operation, query string, err err
 
 // sqlOwn are the packages of WrapSQL itself.
 var sqlOwn = caller.Outside{"github.com/ddx-go/ddx/outcome", "github.com/ddx-go/ddx/internal/sqlinfo"}
+
+// MaxSQLResource is the most bytes of a statement a span's resource
+// carries: the Datadog Agent's own limit (its max_resource_len, 5000 bytes
+// by default), applied before the span is made, so that a 1 MB statement
+// costs 5 KB in the tracer's buffers, not 1 MB.
+const MaxSQLResource = sqlinfo.MaxResource
+
+// SQLResource is query as a span's resource: at most [MaxSQLResource]
+// bytes, cut before a UTF-8 character that would not fit whole. The
+// statement the database runs is never cut.
+func SQLResource(query string) string { return sqlinfo.Resource(query) }
+
+// A DSNScrubber removes a data source name's secrets from error text,
+// for the data store integrations: a driver's error may echo the DSN, and
+// pgx's own masking of it misses forms libpq accepts ("password = X",
+// escaped quotes). It drops pgx's echo of the connection string, masks
+// every secret value of the DSN it was made from (a URL's password,
+// secret-named key=value and query values, MySQL's user:password@) and
+// whatever looks like one. The zero value and nil mask only what looks
+// like a secret.
+type DSNScrubber struct{ s *sqlinfo.Scrubber }
+
+// NewDSNScrubber returns a DSNScrubber for dsn and any other known secrets
+// (pgx's ConnConfig.Password).
+func NewDSNScrubber(dsn string, secrets ...string) *DSNScrubber {
+	return &DSNScrubber{s: sqlinfo.NewScrubber(dsn, secrets...)}
+}
+
+func (d *DSNScrubber) scrubber() *sqlinfo.Scrubber {
+	if d == nil || d.s == nil {
+		return sqlinfo.NewScrubber("")
+	}
+	return d.s
+}
+
+// Text returns text without the secrets.
+func (d *DSNScrubber) Text(text string) string { return d.scrubber().Text(text) }
+
+// Error returns err as it is when its text holds no secret, else an error
+// with the scrubbed text that keeps err as its cause, so that errors.Is and
+// errors.As still find the driver's error (whose own fields may hold the
+// secret: a program that asks for them gets them). A nil err is nil.
+func (d *DSNScrubber) Error(err error) error { return d.scrubber().Error(err) }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/sqlinfo"
 	"github.com/ddx-go/ddx/outcome"
 )
 
@@ -44,7 +43,7 @@ func NewPool(ctx context.Context, connString string, opts ...Option) (*pgxpool.P
 		// passwords they recognise: not "password = x" (libpq's spaces)
 		// nor a value with escaped quotes. ddx's text echoes none of it.
 		return nil, errors.E(errors.Op("ddxpgx.NewPool"), errors.Invalid, "parse the connection string",
-			sqlinfo.NewScrubber(connString).Error(err))
+			outcome.NewDSNScrubber(connString).Error(err))
 	}
 	return NewPoolWithConfig(ctx, cfg, opts...)
 }
@@ -63,7 +62,7 @@ func NewPoolWithConfig(ctx context.Context, cfg *pgxpool.Config, opts ...Option)
 // Tracer traces pgx's calls; see the package documentation.
 type Tracer struct {
 	cfg    config
-	scrub  *sqlinfo.Scrubber
+	scrub  *outcome.DSNScrubber
 	prev   pgx.QueryTracer
 	static [numOps]*tracer.StartSpanConfig
 	errOps [numOps]errors.Op
@@ -182,7 +181,7 @@ func (t *Tracer) start(ctx context.Context, o op, resource string) context.Conte
 	if resource != "" {
 		// At most the Agent's 5000 bytes: a 1 MB statement would be a
 		// 1 MB resource in every buffer and payload on the way.
-		s.SetTag(ext.ResourceName, sqlinfo.Resource(resource))
+		s.SetTag(ext.ResourceName, outcome.SQLResource(resource))
 	}
 	return context.WithValue(ctx, stateKey{}, &spanState{span: s, query: resource})
 }
@@ -214,11 +213,11 @@ func (t *Tracer) wrap(ctx context.Context, o op, query string, err error) error 
 
 // scrubberOf removes cc's password from error text, and whatever looks
 // like one (pgx's fallbacks share the password).
-func scrubberOf(cc *pgx.ConnConfig) *sqlinfo.Scrubber {
+func scrubberOf(cc *pgx.ConnConfig) *outcome.DSNScrubber {
 	if cc == nil {
-		return sqlinfo.NewScrubber("")
+		return outcome.NewDSNScrubber("")
 	}
-	return sqlinfo.NewScrubber("", cc.Password)
+	return outcome.NewDSNScrubber("", cc.Password)
 }
 
 // callers are the packages between the application's call and wrap: pgx

@@ -15,7 +15,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/sqlinfo"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // Option configures [Open] and [OpenDB].
@@ -135,7 +135,7 @@ func Open(driverName, dataSourceName string, opts ...Option) (*sql.DB, error) {
 		if c, err = dc.OpenConnector(dataSourceName); err != nil {
 			// The driver's parse error may echo the DSN, password
 			// included: ddx's text never does.
-			return nil, errors.E(errors.Op("ddxsql.Open"), sqlinfo.NewScrubber(dataSourceName).Error(err))
+			return nil, errors.E(errors.Op("ddxsql.Open"), outcome.NewDSNScrubber(dataSourceName).Error(err))
 		}
 	} else {
 		c = dsnConnector{dsn: dataSourceName, driver: d}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/errors"
-	"github.com/ddx-go/ddx/internal/sqlinfo"
 	"github.com/ddx-go/ddx/outcome"
 )
 
@@ -51,7 +50,7 @@ type tracing struct {
 	cfg      *config
 	spanName string
 	info     dsnInfo
-	scrub    *sqlinfo.Scrubber
+	scrub    *outcome.DSNScrubber
 	static   [numQueryTypes]*tracer.StartSpanConfig
 	ops      [numQueryTypes]errors.Op
 }
@@ -62,7 +61,7 @@ func newTracing(cfg *config) *tracing {
 		t.info = parseDSN(cfg.dbSystem, cfg.dsn)
 	}
 	// Without the DSN (OpenDB), what looks like a secret is still masked.
-	t.scrub = sqlinfo.NewScrubber(cfg.dsn)
+	t.scrub = outcome.NewDSNScrubber(cfg.dsn)
 	for q := range numQueryTypes {
 		opts := []tracer.StartSpanOption{
 			tracer.SpanType(ext.SpanTypeSQL),
@@ -113,7 +112,7 @@ func (t *tracing) span(ctx context.Context, q queryType, query string, start tim
 	if query != "" {
 		// At most the Agent's 5000 bytes: a 1 MB statement would be a
 		// 1 MB resource in every buffer and payload on the way.
-		s.SetTag(ext.ResourceName, sqlinfo.Resource(query))
+		s.SetTag(ext.ResourceName, outcome.SQLResource(query))
 	}
 	if spanID != 0 {
 		s.SetTag(tagDBMInjected, dbmInjectedTagTrue)
