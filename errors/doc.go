@@ -80,7 +80,14 @@
 //	  40001 serialization failure, 40P01 deadlock  Unavailable
 //	  57014 query canceled                         Canceled
 //	  08xxx connection exception                   Unavailable
+//	  57P01, 57P02, 57P03 (a database restart)     Unavailable
 //	  any other state                              Internal
+//	modernc.org/sqlite's *sqlite.Error:
+//	  2067 UNIQUE, 1555 PRIMARY KEY                Conflict
+//	  787 FOREIGN KEY                              FailedPrecondition
+//	  SQLITE_BUSY, SQLITE_LOCKED                   Unavailable
+//	  any other code                               Internal
+//	driver.ErrBadConn, SafeToRetry() true          Unavailable
 //	StatusCode() int or HTTPStatus() int           that status's kind ([KindOfHTTP])
 //
 // io.EOF and plain text errors stay Internal. ddx's gRPC integration
