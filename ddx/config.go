@@ -15,6 +15,8 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"github.com/DataDog/dd-trace-go/v2/profiler"
 	"golang.org/x/term"
+
+	"github.com/ddx-go/ddx/internal/redact"
 )
 
 // Defaults that are ddx's own choice; README's defaults table explains each.
@@ -176,6 +178,15 @@ func loadConfig(opts []Option) *config {
 	for _, o := range opts {
 		if o != nil {
 			o.apply(c)
+		}
+	}
+	if len(c.logHandlers) > 0 {
+		// Every sink sees what ddx's own handler writes: redacted by the
+		// same list, WithRedactKeys included (known only now, after every
+		// option).
+		m := redact.New(c.redactKeys...)
+		for i, h := range c.logHandlers {
+			c.logHandlers[i] = newRedactingHandler(h, m)
 		}
 	}
 	return c

@@ -108,6 +108,14 @@ func WithLogWriter(w io.Writer) Option {
 
 // WithLogHandlers adds sinks that receive every record the default logger
 // handles, fanned out with slog-multi. Each applies its own level.
+//
+// Each sink gets the records redacted as ddx's own handler writes them: the
+// values of attributes whose key (or a group's name, or a WithGroup's)
+// matches the built-in list or [WithRedactKeys] read "[REDACTED]", and so
+// do the secrets inside maps, structs, slices and headers. Errors reach a
+// sink as errors (an *errors.Error redacts its own attributes); a record
+// with nothing to redact reaches it unchanged. What a sink then writes of
+// the message and of free text is, as for ddx's handler, not redacted.
 func WithLogHandlers(handlers ...slog.Handler) Option {
 	return optionFunc(func(c *config) {
 		for _, h := range handlers {
