@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -186,9 +187,9 @@ type allocSite struct {
 }
 
 // topAllocSites returns the n allocation sites holding the most in-use
-// heap, by the first frame outside the runtime, from the heap profile the
-// runtime keeps (as of the last garbage collection), scaled the way pprof
-// scales it.
+// heap, by the service's frame that allocated (siteOf), from the heap
+// profile the runtime keeps (as of the last garbage collection), scaled
+// the way pprof scales it.
 func topAllocSites(n int) []allocSite {
 	var recs []runtime.MemProfileRecord
 	for {
@@ -225,18 +226,110 @@ func topAllocSites(n int) []allocSite {
 	return sites[:min(n, len(sites))]
 }
 
-// siteOf returns the first frame of stack outside the runtime.
+// siteOf returns the frame of stack a person reading the report needs: the
+// first frame of the service's own code (its module's or a dependency's),
+// past the runtime, the standard library and known allocation helpers,
+// which allocate on a caller's behalf (internal/runtime/maps.newarray for
+// a map's growth, fmt.Sprintf for a string: issue 21, item 14). Memory the
+// standard library holds on its own (an idle connection's buffers, say)
+// has no such frame; it is named by its first frame outside the runtime
+// and the helpers (net/http's, not bufio's), else by its first frame
+// outside the runtime.
 func siteOf(stack []uintptr) (uintptr, *allocSite) {
+	var fallback, last *runtime.Frame
 	frames := runtime.CallersFrames(stack)
 	for {
 		f, more := frames.Next()
-		if f.Function != "" && !strings.HasPrefix(f.Function, "runtime.") {
-			return f.PC, &allocSite{function: f.Function, file: f.File, line: f.Line}
+		if f.Function != "" {
+			switch pkg := funcPackage(f.Function); {
+			case !isStdPackage(pkg) && !allocHelperPackages[pkg]:
+				return f.PC, &allocSite{function: f.Function, file: f.File, line: f.Line}
+			case fallback == nil && !isRuntimePackage(pkg) && !allocHelperPackages[pkg]:
+				fallback = &f
+			case last == nil && !isRuntimePackage(pkg):
+				last = &f
+			}
 		}
 		if !more {
-			return 0, nil
+			break
 		}
 	}
+	if fallback == nil {
+		fallback = last
+	}
+	if fallback == nil {
+		return 0, nil
+	}
+	return fallback.PC, &allocSite{function: fallback.Function, file: fallback.File, line: fallback.Line}
+}
+
+// allocHelperPackages allocate on their callers' behalf: the frame that
+// called them is the site.
+var allocHelperPackages = map[string]bool{
+	"fmt": true, "strings": true, "bytes": true, "strconv": true, "bufio": true, "reflect": true,
+	"sync": true, "slices": true, "maps": true, "sort": true, "errors": true, "io": true,
+	"unicode/utf8": true, "unicode/utf16": true, "encoding/json": true, "encoding/base64": true,
+	"encoding/hex": true, "encoding/binary": true, "math/big": true, "iter": true, "unique": true,
+	"github.com/ddx-go/ddx/internal/jsonbuf": true,
+}
+
+// isRuntimePackage reports whether pkg is the runtime or one of its
+// internals (internal/runtime/maps, internal/bytealg, runtime/debug...).
+func isRuntimePackage(pkg string) bool {
+	return pkg == "runtime" || strings.HasPrefix(pkg, "runtime/") || strings.HasPrefix(pkg, "internal/")
+}
+
+// isStdPackage reports whether pkg is in the standard library: its path's
+// first element has no dot (golang.org/x/... has), it is not main, and no
+// module of the binary provides it (a module may be named "orders").
+func isStdPackage(pkg string) bool { return isStdPackageOf(pkg, binaryModules()) }
+
+// isStdPackageOf is isStdPackage for a binary of modules mods.
+func isStdPackageOf(pkg string, mods []string) bool {
+	if pkg == "main" || pkg == "" {
+		return false
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	if strings.Contains(first, ".") {
+		return false
+	}
+	for _, m := range mods {
+		if pkg == m || strings.HasPrefix(pkg, m+"/") {
+			return false
+		}
+	}
+	return true
+}
+
+// binaryModules are the paths of the binary's main module and its
+// dependencies whose first element has no dot: the only ones that could
+// pass for the standard library.
+var binaryModules = sync.OnceValue(func() []string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return nil
+	}
+	var mods []string
+	for _, m := range append([]*debug.Module{&bi.Main}, bi.Deps...) {
+		if first, _, _ := strings.Cut(m.Path, "/"); m.Path != "" && !strings.Contains(first, ".") {
+			mods = append(mods, m.Path)
+		}
+	}
+	return mods
+})
+
+// funcPackage is the import path of a function's package, from its full
+// name: "net/http.(*conn).serve" is in "net/http", "main.handle" in main,
+// "example.com/x.F[...]" in "example.com/x".
+func funcPackage(fn string) string {
+	if i := strings.IndexByte(fn, '['); i >= 0 {
+		fn = fn[:i] // type arguments may hold paths and dots of their own
+	}
+	slash := strings.LastIndexByte(fn, '/')
+	if i := strings.IndexByte(fn[slash+1:], '.'); i >= 0 {
+		return fn[:slash+1+i]
+	}
+	return fn
 }
 
 // scaleHeap undoes the heap profile's sampling, as runtime/pprof does: an
