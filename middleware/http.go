@@ -157,16 +157,22 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		x.serveUntraced(w, r)
 		return
 	}
-	resource := r.Method
+	// An unknown method is one bucket, or a client makes a resource per
+	// method it invents (see outcome.HTTPMethod).
+	pattern := ""
 	if s.router != nil {
-		_, p := s.router.Handler(r)
-		x.route = routeOf(p)
+		_, pattern = s.router.Handler(r)
+		x.route = routeOf(pattern)
 		x.routeKnown = true
-		resource = resourceOf(r.Method, p, x.route)
 	}
+	x.method = outcome.HTTPMethod(r.Method, pattern)
+	resource := resourceOf(x.method, pattern, x.route)
 	// The span starts when the exchange did, and finish ends it when the
 	// access line's duration ends: one measure for both.
 	so := append(x.spanOpts[:0], redactURLTags, tracer.StartTime(x.start))
+	if x.method != r.Method || len(first(r.Header["User-Agent"])) > outcome.MaxUserAgent {
+		so = append(so, x.boundTags) // only then: the method value costs an allocation
+	}
 	if opt := headerTagsOption(r); opt != nil {
 		so = append(so, opt)
 	}
@@ -182,6 +188,35 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	x.interim = w
 	httptrace.TraceAndServe(x, w, r, &x.cfg)
+}
+
+// boundTags is a span option that runs after contrib's own: the method
+// tag is the resource's (outcome.HTTPMethod), with the original, cut, in
+// http.request.method_original when it was replaced, as OpenTelemetry's
+// conventions do; the User-Agent is cut at outcome.MaxUserAgent.
+func (x *exchange) boundTags(cfg *tracer.StartSpanConfig) {
+	if cfg.Tags == nil {
+		return
+	}
+	if m, ok := cfg.Tags[ext.HTTPMethod].(string); ok && m != x.method {
+		cfg.Tags[ext.HTTPMethod] = x.method
+		cfg.Tags[ext.HTTPRequestMethodOriginal] = outcome.TruncateUTF8(m, outcome.MaxMethodOriginal)
+	}
+	if m, ok := cfg.Tags[ext.HTTPRequestMethodOriginal].(string); ok {
+		cfg.Tags[ext.HTTPRequestMethodOriginal] = outcome.TruncateUTF8(m, outcome.MaxMethodOriginal)
+	}
+	for _, k := range [...]string{ext.HTTPUserAgent, ext.UserAgentOriginal} {
+		if ua, ok := cfg.Tags[k].(string); ok && len(ua) > outcome.MaxUserAgent {
+			cfg.Tags[k] = outcome.TruncateUTF8(ua, outcome.MaxUserAgent)
+		}
+	}
+}
+
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 func serviceSource(service string) string {
@@ -230,11 +265,12 @@ type exchange struct {
 	cfg        ddhttptrace.ServeConfig
 	route      string
 	routeKnown bool
+	method     string          // the span's: outcome.HTTPMethod of the request's
 	v          outcome.Verdict // the error from Error, a HandlerFunc or a recovered panic, classified once
 	panicked   bool
 	// The span's start and finish options live here, not in allocations of
 	// their own; contrib reads cfg.FinishOpts when it finishes the span.
-	spanOpts  [3]tracer.StartSpanOption
+	spanOpts  [4]tracer.StartSpanOption
 	finishOpt [1]tracer.FinishOption
 }
 
@@ -367,7 +403,11 @@ func (x *exchange) finish(r *http.Request, aborted bool) {
 	span, _ := tracer.SpanFromContext(ctx)
 	if !x.routeKnown {
 		if x.route = routeOf(r.Pattern); x.route != "" && span != nil {
-			span.SetTag(ext.ResourceName, resourceOf(r.Method, r.Pattern, x.route))
+			if m := outcome.HTTPMethod(r.Method, r.Pattern); m != x.method {
+				x.method = m // a route registered for the method: it is the service's own
+				span.SetTag(ext.HTTPMethod, m)
+			}
+			span.SetTag(ext.ResourceName, resourceOf(x.method, r.Pattern, x.route))
 			span.SetTag(ext.HTTPRoute, x.route)
 		}
 	}

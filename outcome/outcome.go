@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"time"
+	"unicode/utf8"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
@@ -47,25 +48,74 @@ const HTTPAccessMessage = "http request"
 // if any, is LogAt's to add. Pass a buffer of ten on the stack and nothing
 // is allocated.
 func HTTPAccessAttrs(buf []slog.Attr, r *http.Request, code int, route string, d time.Duration) []slog.Attr {
+	// What the client sends is bounded (see MaxUserAgent): an INFO line
+	// must not be the size of a request header.
 	buf = append(buf,
-		slog.String(AttrHTTPMethod, r.Method),
+		slog.String(AttrHTTPMethod, HTTPMethod(r.Method, r.Pattern)),
 		slog.Int(AttrHTTPStatusCode, code),
-		slog.String(AttrHTTPURLPath, RequestPath(r)),
+		slog.String(AttrHTTPURLPath, TruncateUTF8(RequestPath(r), MaxPath)),
 	)
 	if route != "" {
 		buf = append(buf, slog.String(AttrHTTPRoute, route))
 	}
 	// The keys are canonical already: indexing spares Get's canonicalizing.
 	if ua := first(r.Header["User-Agent"]); ua != "" {
-		buf = append(buf, slog.String(AttrHTTPUserAgent, ua))
+		buf = append(buf, slog.String(AttrHTTPUserAgent, TruncateUTF8(ua, MaxUserAgent)))
 	}
 	if ip := ClientIP(r.RemoteAddr); ip != "" {
 		buf = append(buf, slog.String(AttrClientIP, ip))
 	}
 	if id := first(r.Header["X-Request-Id"]); id != "" {
-		buf = append(buf, slog.String(AttrHTTPRequestID, id))
+		buf = append(buf, slog.String(AttrHTTPRequestID, TruncateUTF8(id, MaxRequestID)))
 	}
 	return append(buf, slog.Int64(AttrDuration, int64(d)))
+}
+
+// The bounds of what a client controls on an access line and a span, in
+// bytes; a longer value is cut on a rune boundary and ends in "...", as the
+// Datadog Agent marks what it truncates. The Agent's own limits are 5,000
+// bytes for a resource and 25,000 for a tag's value (datadog-agent
+// pkg/trace: MaxResourceLen, MaxMetaValLen); ddx's are far below them,
+// because a real User-Agent is under 300 bytes, a request id under 100,
+// and an INFO line per request is written for every one.
+const (
+	MaxUserAgent      = 512
+	MaxRequestID      = 128
+	MaxPath           = 2048 // on the line; the span's http.url is the Agent's to cut
+	MaxMethodOriginal = 64   // http.request.method_original, beside an _OTHER method
+)
+
+// OtherMethod is the one method name of every method HTTP does not define
+// and the service does not route: OpenTelemetry's semantic conventions
+// name it so, and it keeps a client from making a resource per invented
+// method.
+const OtherMethod = "_OTHER"
+
+// HTTPMethod is method when HTTP defines it (RFC 9110's eight and PATCH,
+// as net/http's constants) or when pattern, the request's route, is
+// registered for it ("PROPFIND /dav" on a ServeMux); OtherMethod otherwise.
+func HTTPMethod(method, pattern string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	if method != "" && len(pattern) > len(method) && pattern[len(method)] == ' ' && pattern[:len(method)] == method {
+		return method
+	}
+	return OtherMethod
+}
+
+// TruncateUTF8 returns s cut to at most n bytes, without splitting a rune,
+// followed by "..." when it was cut.
+func TruncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
 
 // RequestPath is r.URL.Path, tolerating a Request without URL.
