@@ -41,8 +41,15 @@
 //   - marks the span as an error for 5xx answers only (see
 //     [WithErrorStatus]), so monitors count real problems and not 404s.
 //
-// The log level follows the outcome: 5xx and unexpected errors are ERROR,
-// expected 4xx WARN, a client that went away (499) INFO, the rest INFO.
+// The log level follows the outcome: every 5xx and unexpected errors are
+// ERROR, expected 4xx WARN, a client that went away (499) INFO, the rest
+// INFO; the client, the span and the line show one status. A status from
+// 600 to 999 is answered 500 with an Internal error, as one below 100; an
+// interim 1xx is passed on and the final status after it is the one
+// recorded. Client-controlled sizes are bounded: a method HTTP does not
+// define and no route is registered for is "_OTHER" (its first 64 bytes in
+// http.request.method_original), the User-Agent is cut to 512 bytes, the
+// request id to 128 and the line's path to 2048.
 //
 // Requests to /healthz, /readyz, /livez and /ping (see [WithHealthPaths])
 // get no span and no access log; they are still recovered.
