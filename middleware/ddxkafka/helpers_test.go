@@ -180,3 +180,12 @@ func requireNoSecret(t *testing.T, rec *ddxtest.Recorder) {
 func under(id uint64) ddxtest.Matcher {
 	return ddxtest.SpanFunc("child of "+strconv.FormatUint(id, 10), func(s ddxtest.Span) bool { return s.ParentID == id })
 }
+
+func parseUint(t *testing.T, s string) uint64 {
+	t.Helper()
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return n
+}
