@@ -27,7 +27,7 @@ import (
 // Transport(http.DefaultTransport, opts...). It has no Timeout: give each
 // call a context with a deadline, or set the client's Timeout.
 //
-// Its options ([ClientOption]): [WithServiceName] (the client spans'
+// Its options ([ClientOption]): [WithService] (the client spans'
 // service) and [WithErrorStatus] (which response statuses flag the client
 // span as an error; by default 500–599, or
 // DD_TRACE_HTTP_CLIENT_ERROR_STATUSES when set).

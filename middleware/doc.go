@@ -112,7 +112,7 @@
 // an entry point would ignore does not compile there:
 //
 //	option              Wrap  NewClient/Transport  RunJob/Every
-//	WithServiceName     yes   yes                  yes
+//	WithService     yes   yes                  yes
 //	WithLogger          yes   -                    yes
 //	WithErrorStatus     yes   yes                  -
 //	WithHealthPaths     yes   -                    -

@@ -535,7 +535,7 @@ func TestWrapErrorStatusOption(t *testing.T) {
 func TestWrapServiceName(t *testing.T) {
 	mt := mocktracer.Start()
 	defer mt.Stop()
-	h := middleware.Wrap(testMux(), middleware.WithServiceName("users-api"), middleware.WithLogger(slog.New(&testlog.Records{})))
+	h := middleware.Wrap(testMux(), middleware.WithService("users-api"), middleware.WithLogger(slog.New(&testlog.Records{})))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/ok", nil))
 	assert.Equal(t, "users-api", mt.FinishedSpans()[0].Tag(ext.ServiceName))
 }

@@ -40,7 +40,7 @@ const (
 //     context, so the ddx handler joins it to the span.
 //
 // RunJob returns fn's error, or the panic's. Its options
-// ([JobOption]): [WithLogger] and [WithServiceName]. A nil ctx is
+// ([JobOption]): [WithLogger] and [WithService]. A nil ctx is
 // taken as context.Background(). A nil fn is a programmer error: RunJob
 // panics.
 func RunJob(ctx context.Context, name string, fn func(ctx context.Context) error, opts ...JobOption) error {

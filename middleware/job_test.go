@@ -181,7 +181,7 @@ func TestRunJobIsChildOfCaller(t *testing.T) {
 	t.Cleanup(mt.Stop)
 	parent, ctx := tracer.StartSpanFromContext(context.Background(), "http.request")
 	_ = middleware.RunJob(ctx, "child job", func(context.Context) error { return nil },
-		middleware.WithLogger(slog.New(&testlog.Records{})), middleware.WithServiceName("billing-worker"))
+		middleware.WithLogger(slog.New(&testlog.Records{})), middleware.WithService("billing-worker"))
 	parent.Finish()
 	span := jobSpan(t, mt, "child job")
 	if span.ParentID() != parent.Context().SpanID() {

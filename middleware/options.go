@@ -78,10 +78,10 @@ func WithLogger(l *slog.Logger) ServerJobOption {
 	return serverJobOption(func(c *config) { c.logger = l })
 }
 
-// WithServiceName sets the service name of the spans [Wrap], [Transport] and
+// WithService sets the service name of the spans [Wrap], [Transport] and
 // [RunJob] make, overriding DD_SERVICE for them. Leave it out to get the
 // tracer's service.
-func WithServiceName(name string) Option {
+func WithService(name string) Option {
 	return anyOption(func(c *config) { c.service = name })
 }
 

@@ -15,7 +15,7 @@ func TestOptionKinds(t *testing.T) {
 		opt                 any
 		server, client, job bool
 	}{
-		{"WithServiceName", middleware.WithServiceName("s"), true, true, true},
+		{"WithService", middleware.WithService("s"), true, true, true},
 		{"WithLogger", middleware.WithLogger(nil), true, false, true},
 		{"WithErrorStatus", middleware.WithErrorStatus(nil), true, true, false},
 		{"WithHealthPaths", middleware.WithHealthPaths(), true, false, false},

@@ -8,7 +8,7 @@ import (
 
 // Option configures [Middleware]. It is middleware's own server option, so
 // the settings are Wrap's and mean the same: [WithHealthPaths],
-// [WithLogger], [WithErrorStatus], [WithServiceName], or any other
+// [WithLogger], [WithErrorStatus], [WithService], or any other
 // middleware.ServerOption.
 type Option = middleware.ServerOption
 
@@ -26,6 +26,6 @@ func WithErrorStatus(isError func(status int) bool) Option {
 // slog.Default() when unset.
 func WithLogger(l *slog.Logger) Option { return middleware.WithLogger(l) }
 
-// WithServiceName is middleware.WithServiceName: the service of the spans,
+// WithService is middleware.WithService: the service of the spans,
 // instead of DD_SERVICE.
-func WithServiceName(name string) Option { return middleware.WithServiceName(name) }
+func WithService(name string) Option { return middleware.WithService(name) }

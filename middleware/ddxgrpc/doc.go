@@ -54,6 +54,6 @@
 // grpc.NewServer or grpc.NewClient arguments: interceptors before them are
 // outside the span and their panics are not recovered. Request messages and
 // metadata are not put on spans or logs; passing contrib's WithRequestTags or
-// WithMetadataTags through [WithTraceOptions] changes that, and metadata
+// WithMetadataTags through [WithTracerOptions] changes that, and metadata
 // values are then only filtered by contrib's fixed list of credential keys.
 package ddxgrpc

@@ -38,13 +38,18 @@ func WithUntracedMethods(methods ...string) Option {
 	})
 }
 
-// WithTraceOptions passes options to dd-trace-go's grpc integration, which
+// WithService sets the service of the spans the interceptors make, as
+// ddx.WithService and every integration's WithService do; without it they
+// take the tracer's service.
+func WithService(name string) Option { return WithTracerOptions(grpctrace.WithService(name)) }
+
+// WithTracerOptions passes options to dd-trace-go's grpc integration, which
 // starts the spans (for example grpctrace.WithService). Which outcomes are
 // span errors follows the Kind table: contrib's WithErrorCheck is replaced,
 // and NonErrorCodes can only take flags away on the client side (on the
 // server contrib never flags a span itself; the interceptor records the
 // original error).
-func WithTraceOptions(opts ...grpctrace.Option) Option {
+func WithTracerOptions(opts ...grpctrace.Option) Option {
 	return optionFunc(func(c *config) { c.traceOpts = append(c.traceOpts, opts...) })
 }
 
