@@ -1,0 +1,3 @@
+// Package ddxpubsub traces Google Cloud Pub/Sub (cloud.google.com/go/pubsub/v2)
+// with ddx's rules.
+package ddxpubsub
