@@ -4,6 +4,7 @@ import (
 	stderrors "errors"
 
 	"cloud.google.com/go/pubsub/v2"
+	"github.com/googleapis/gax-go/v2/apierror"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -34,10 +35,16 @@ func classify(err error) (errors.Kind, bool) {
 		// taken yet.
 		return errors.Unavailable, true
 	}
-	if _, ok := err.(interface{ GRPCStatus() *status.Status }); !ok {
-		return errors.Other, false
+	// A Google Cloud client's error, as the Pub/Sub client returns a
+	// failed call's: never a plain gRPC client's status error, whose kind
+	// is ddxgrpc's to say (a downstream service's NotFound is not our
+	// configuration). KindOf asks the innermost layer first, the status
+	// error inside: with ddxgrpc linked, its table decides that one, and
+	// only the publish span (see publishError) still says ours.
+	if ae, ok := err.(*apierror.APIError); ok {
+		return kindOfCode(ae.GRPCStatus().Code())
 	}
-	return kindOfCode(status.Code(err))
+	return errors.Other, false
 }
 
 // kindOfCode is the table of a publish's gRPC codes: what says our

@@ -13,6 +13,7 @@ import (
 	"github.com/ddx-go/ddx/ddxtest"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/middleware/ddxpubsub"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // TestPublish: a pubsub.publish span, a child of the request's, with
@@ -94,12 +95,12 @@ func TestPublishErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			rec := start(t)
 			f := newFake(t)
-			span, ctx := tracer.StartSpanFromContext(context.Background(), "http.request")
-			_ = ctx
+			span := tracer.StartSpan("http.request")
 			r := c.publish(t, f)
 			_, err := r.Get(context.Background())
 			span.Finish()
 			require.Error(t, err)
+			assert.Equal(t, c.kind, outcome.ClassifyIn(context.Background(), err).Kind, "the caller's error")
 			s := rec.RequireSpan(t, ddxtest.Name("pubsub.publish"), ddxtest.IsError())
 			assert.Equal(t, c.kind.String(), s.Meta["error.kind"], "error.kind")
 			assert.NotEmpty(t, s.Meta["error.message"])
