@@ -178,3 +178,14 @@ func under(id uint64) ddxtest.Matcher {
 func tracerStart(ctx context.Context) (*tracer.Span, context.Context) {
 	return tracer.StartSpanFromContext(ctx, "worker.run")
 }
+
+// acked reports whether the server has an ack of the message, waiting
+// for it at most 5 s: the client sends acks in batches.
+func acked(srv *pstest.Server, id string) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := srv.Message(id); m != nil && m.Acks > 0 {
+			return true
+		}
+	}
+	return false
+}
