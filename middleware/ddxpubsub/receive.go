@@ -101,6 +101,7 @@ func (r *receiver) handle(ctx, mctx context.Context, m *pubsub.Message) {
 	start := time.Now()
 	var s *tracer.Span
 	if pc, err := tracer.Extract(carrier(m.Attributes)); err == nil {
+		//lint:ignore SA1019 an extracted SpanContext has no StartChild; dd-trace-go's pubsubtrace uses ChildOf too
 		s = tracer.StartSpan(spanReceive, tracer.ChildOf(pc), r.start, tracer.StartTime(start))
 	} else {
 		s = tracer.StartSpan(spanReceive, r.start, tracer.StartTime(start))
