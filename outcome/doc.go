@@ -15,7 +15,12 @@
 //     errors; a plain error gets a stack where it is recorded);
 //   - the client's answer: [HTTPStatus] and [WriteProblem], an RFC 9457
 //     problem document with the public message only and the trace id;
-//   - a recovered panic: [PanicError], always Internal.
+//   - a recovered panic: [PanicError], always Internal;
+//   - whether Canceled is the caller's doing: [ClassifyIn], from the
+//     request's (job's, consumer's) own context;
+//   - a consumer's message: [Consume] decides one attempt into a
+//     [Settlement] (Ack, Retry, Reject, Stop), its span flag and its level;
+//     [RetryBackoff] spaces the retries.
 //
 // # Writing
 //
