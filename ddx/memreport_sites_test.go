@@ -67,7 +67,13 @@ func TestMemoryReportNamesTheServiceFrame(t *testing.T) {
 	for _, want := range []struct {
 		fn  string
 		min int64
-	}{{".holdSprintf", 24 << 20}, {".holdMapEntries", 40 << 20}} {
+	}{
+		// Half of what each holds: the heap profile is sampled (one
+		// sample per 512 KiB allocated on average), so its figures vary
+		// from run to run; 23.9 MiB of 32 was seen. What matters is that
+		// the site is named.
+		{".holdSprintf", 16 << 20}, {".holdMapEntries", 32 << 20},
+	} {
 		if found[want.fn] < want.min {
 			t.Errorf("%s holds %s in the report, want at least %s; top sites:\n%s", want.fn,
 				formatBytes(found[want.fn]), formatBytes(want.min), strings.Join(names, "\n"))
