@@ -252,6 +252,29 @@ func knownKey(key string) (string, bool) {
 		return `"grpc.target":`, true
 	case "job.name":
 		return `"job.name":`, true
+	// A consumer's line (outcome's messaging names, ddxkafka's, ddxpubsub's).
+	case "messaging.system":
+		return `"messaging.system":`, true
+	case "messaging.destination.name":
+		return `"messaging.destination.name":`, true
+	case "messaging.operation.name":
+		return `"messaging.operation.name":`, true
+	case "messaging.message.id":
+		return `"messaging.message.id":`, true
+	case "messaging.kafka.partition":
+		return `"messaging.kafka.partition":`, true
+	case "messaging.kafka.offset":
+		return `"messaging.kafka.offset":`, true
+	case "messaging.kafka.consumer.group":
+		return `"messaging.kafka.consumer.group":`, true
+	case "messaging.kafka.settlement":
+		return `"messaging.kafka.settlement":`, true
+	case "messaging.kafka.attempts":
+		return `"messaging.kafka.attempts":`, true
+	case "pubsub.ack":
+		return `"pubsub.ack":`, true
+	case "pubsub.delivery_attempt":
+		return `"pubsub.delivery_attempt":`, true
 	}
 	return "", false
 }

@@ -21,6 +21,12 @@ func TestKnownKeys(t *testing.T) {
 		outcome.AttrHTTPMethod, outcome.AttrHTTPStatusCode, outcome.AttrHTTPURLPath, outcome.AttrHTTPRoute,
 		outcome.AttrHTTPUserAgent, outcome.AttrHTTPRequestID, outcome.AttrClientIP, outcome.AttrDuration,
 		"grpc.method", "grpc.code", "grpc.target", "job.name",
+		outcome.AttrMessagingSystem, outcome.AttrMessagingDestination, outcome.AttrMessagingOperation,
+		outcome.AttrMessagingMessageID,
+		// ddxkafka's and ddxpubsub's line: modules of their own, which
+		// this one cannot import, so their names are spelled out here.
+		"messaging.kafka.partition", "messaging.kafka.offset", "messaging.kafka.consumer.group",
+		"messaging.kafka.settlement", "messaging.kafka.attempts", "pubsub.ack", "pubsub.delivery_attempt",
 	}
 	for _, k := range names {
 		enc, ok := ddx.KnownKey(k)

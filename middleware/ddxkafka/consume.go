@@ -121,6 +121,9 @@ type consumer struct {
 	start   tracer.StartSpanOption               // the static part of each span
 	settled map[string]map[int32]kgo.EpochOffset // next offset to commit, per partition
 	lastLog time.Time                            // of a failing fetch
+	// resources are "Consume Topic <t>" per topic, built once: a consumer
+	// reads a few topics, and handle runs on one goroutine.
+	resources map[string]string
 }
 
 func newConsumer(cl *kgo.Client, h Handler, group string, cfg *config) *consumer {
@@ -137,9 +140,22 @@ func newConsumer(cl *kgo.Client, h Handler, group string, cfg *config) *consumer
 	}
 	return &consumer{
 		cl: cl, h: h, cfg: cfg, group: group,
-		start:   tracer.WithStartSpanConfig(tracer.NewStartSpanConfig(o...)),
-		settled: map[string]map[int32]kgo.EpochOffset{},
+		start:     tracer.WithStartSpanConfig(tracer.NewStartSpanConfig(o...)),
+		settled:   map[string]map[int32]kgo.EpochOffset{},
+		resources: map[string]string{},
 	}
+}
+
+// resource is the span's resource for topic.
+func (c *consumer) resource(topic string) string {
+	r, ok := c.resources[topic]
+	if !ok {
+		r = "Consume Topic " + topic
+		if len(c.resources) < 1024 { // bounded: topics come from the broker
+			c.resources[topic] = r
+		}
+	}
+	return r
 }
 
 // run is the poll loop; it returns nil when ctx is done.
@@ -198,7 +214,7 @@ func (c *consumer) handle(ctx context.Context, r *kgo.Record) error {
 	} else {
 		s = tracer.StartSpan(spanConsume, c.start, tracer.StartTime(start))
 	}
-	s.SetTag(ext.ResourceName, "Consume Topic "+r.Topic)
+	s.SetTag(ext.ResourceName, c.resource(r.Topic))
 	s.SetTag(ext.MessagingDestinationName, r.Topic)
 	s.SetTag(ext.MessagingKafkaPartition, r.Partition)
 	s.SetTag(tagOffset, r.Offset)
