@@ -121,9 +121,20 @@ type consumer struct {
 	start   tracer.StartSpanOption               // the static part of each span
 	settled map[string]map[int32]kgo.EpochOffset // next offset to commit, per partition
 	lastLog time.Time                            // of a failing fetch
-	// resources are "Consume Topic <t>" per topic, built once: a consumer
-	// reads a few topics, and handle runs on one goroutine.
-	resources map[string]string
+	// topics hold what is the same for every record of a topic, built
+	// once: a consumer reads a few topics, and handle runs on one
+	// goroutine. base is the handler their loggers were made from.
+	topics map[string]*topicLine
+	base   slog.Handler
+}
+
+// topicLine is a topic's span resource and the logger of its lines, with
+// the attributes that do not change from record to record already added:
+// the handler encodes them once, and a record's own attributes fit in
+// slog.Record without an allocation.
+type topicLine struct {
+	resource string
+	logger   *slog.Logger
 }
 
 func newConsumer(cl *kgo.Client, h Handler, group string, cfg *config) *consumer {
@@ -140,22 +151,33 @@ func newConsumer(cl *kgo.Client, h Handler, group string, cfg *config) *consumer
 	}
 	return &consumer{
 		cl: cl, h: h, cfg: cfg, group: group,
-		start:     tracer.WithStartSpanConfig(tracer.NewStartSpanConfig(o...)),
-		settled:   map[string]map[int32]kgo.EpochOffset{},
-		resources: map[string]string{},
+		start:   tracer.WithStartSpanConfig(tracer.NewStartSpanConfig(o...)),
+		settled: map[string]map[int32]kgo.EpochOffset{},
+		topics:  map[string]*topicLine{},
 	}
 }
 
-// resource is the span's resource for topic.
-func (c *consumer) resource(topic string) string {
-	r, ok := c.resources[topic]
+// topic returns topic's resource and logger. The logger is resolved per
+// record (slog.Default() can change); one that is not the handler the
+// loggers were made from makes them again.
+func (c *consumer) topic(topic string) *topicLine {
+	l := outcome.Logger(c.cfg.logger)
+	if h := l.Handler(); h != c.base {
+		clear(c.topics)
+		c.base = h
+	}
+	t, ok := c.topics[topic]
 	if !ok {
-		r = "Consume Topic " + topic
-		if len(c.resources) < 1024 { // bounded: topics come from the broker
-			c.resources[topic] = r
+		t = &topicLine{resource: "Consume Topic " + topic, logger: l.With(
+			slog.String(outcome.AttrMessagingSystem, ext.MessagingSystemKafka),
+			slog.String(outcome.AttrMessagingDestination, topic),
+			slog.String(tagGroup, c.group),
+		)}
+		if len(c.topics) < 1024 { // bounded: topics come from the broker
+			c.topics[topic] = t
 		}
 	}
-	return r
+	return t
 }
 
 // run is the poll loop; it returns nil when ctx is done.
@@ -214,7 +236,8 @@ func (c *consumer) handle(ctx context.Context, r *kgo.Record) error {
 	} else {
 		s = tracer.StartSpan(spanConsume, c.start, tracer.StartTime(start))
 	}
-	s.SetTag(ext.ResourceName, c.resource(r.Topic))
+	tl := c.topic(r.Topic)
+	s.SetTag(ext.ResourceName, tl.resource)
 	s.SetTag(ext.MessagingDestinationName, r.Topic)
 	s.SetTag(ext.MessagingKafkaPartition, r.Partition)
 	s.SetTag(tagOffset, r.Offset)
@@ -264,14 +287,11 @@ func (c *consumer) handle(ctx context.Context, r *kgo.Record) error {
 	s.SetTag(attrAttempts, attempts)
 	outcome.RecordError(s, d.Verdict, d.Flag, "")
 	took := time.Since(start)
-	if l := outcome.Logger(c.cfg.logger); l.Enabled(hctx, d.Level) {
-		var buf [9]slog.Attr
+	if l := tl.logger; l.Enabled(hctx, d.Level) {
+		var buf [5]slog.Attr
 		attrs := append(buf[:0],
-			slog.String(outcome.AttrMessagingSystem, ext.MessagingSystemKafka),
-			slog.String(outcome.AttrMessagingDestination, r.Topic),
 			slog.Int(attrPartition, int(r.Partition)),
 			slog.Int64(attrOffset, r.Offset),
-			slog.String(tagGroup, c.group),
 			slog.String(attrSettlement, settlement),
 			slog.Int(attrAttempts, attempts),
 			slog.Int64(outcome.AttrDuration, int64(took)),
