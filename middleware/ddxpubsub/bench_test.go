@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/ddxtest"
 	"github.com/ddx-go/ddx/internal/benchratio"
 )
@@ -82,8 +83,8 @@ func BenchmarkPublishRatio(b *testing.B) {
 // batches, the work around a handler: the minimal hook (extract the
 // attributes, one span a child of the publisher's with the tags Datadog
 // needs, finish) against Receive's (its span, the settlement by
-// outcome.Consume, the ack and the "pubsub message" line, to a discarding
-// logger). The tracer sends to ddxtest's Agent.
+// outcome.Consume, the ack and the "pubsub message" line through ddx's
+// JSON handler to io.Discard). The tracer sends to ddxtest's Agent.
 func BenchmarkReceiveRatio(b *testing.B) {
 	ddxtest.Start(b)
 	parent := tracer.StartSpan("pubsub.publish")
@@ -92,7 +93,7 @@ func BenchmarkReceiveRatio(b *testing.B) {
 	parent.Finish()
 	m := &pubsub.Message{ID: "m1", Data: []byte("42"), Attributes: attrs}
 	h := func(context.Context, *pubsub.Message) error { return nil }
-	r := newReceiver(&pubsub.Subscriber{}, h, newConfig([]Option{WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil)))}))
+	r := newReceiver(&pubsub.Subscriber{}, h, newConfig([]Option{WithLogger(slog.New(ddx.NewHandler(io.Discard, nil)))}))
 	ctx := context.Background()
 	res := benchratio.Run(b, 25, []benchratio.Entry{
 		{Name: "anchor", F: func() {

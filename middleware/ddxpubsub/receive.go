@@ -3,6 +3,7 @@ package ddxpubsub
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"cloud.google.com/go/pubsub/v2"
@@ -69,6 +70,34 @@ type receiver struct {
 	cfg   *config
 	sub   string
 	start tracer.StartSpanOption // the static part of each span
+	line  atomic.Pointer[line]
+}
+
+// line is the logger of the receiver's lines, with the attributes every
+// message shares already added (the handler encodes them once, and a
+// message's own fit in slog.Record without an allocation), and the
+// handler it was made from.
+type line struct {
+	base   slog.Handler
+	logger *slog.Logger
+}
+
+// logger returns the lines' logger. It is resolved per message
+// (slog.Default() can change): one that is not the handler the cached
+// logger was made from makes it again. Messages are handled
+// concurrently; two that race to make it make the same.
+func (r *receiver) logger() *slog.Logger {
+	l := outcome.Logger(r.cfg.logger)
+	if c := r.line.Load(); c != nil && c.base == l.Handler() {
+		return c.logger
+	}
+	c := &line{base: l.Handler(), logger: l.With(
+		slog.String(outcome.AttrMessagingSystem, ext.MessagingSystemGCPPubsub),
+		slog.String(outcome.AttrMessagingDestination, r.sub),
+		slog.String(outcome.AttrMessagingOperation, "receive"),
+	)}
+	r.line.Store(c)
+	return c.logger
 }
 
 func newReceiver(s *pubsub.Subscriber, h Handler, cfg *config) *receiver {
@@ -137,12 +166,9 @@ func (r *receiver) handle(ctx, mctx context.Context, m *pubsub.Message) {
 	s.SetTag(tagAck, ack)
 	outcome.RecordError(s, d.Verdict, d.Flag, "")
 	took := time.Since(start)
-	if l := outcome.Logger(r.cfg.logger); l.Enabled(hctx, d.Level) {
-		var buf [7]slog.Attr
+	if l := r.logger(); l.Enabled(hctx, d.Level) {
+		var buf [4]slog.Attr
 		attrs := append(buf[:0],
-			slog.String(outcome.AttrMessagingSystem, ext.MessagingSystemGCPPubsub),
-			slog.String(outcome.AttrMessagingDestination, r.sub),
-			slog.String(outcome.AttrMessagingOperation, "receive"),
 			slog.String(outcome.AttrMessagingMessageID, m.ID),
 			slog.String(tagAck, ack),
 		)
