@@ -16,17 +16,21 @@ import (
 )
 
 // Option configures the tracer.
-type Option func(*config)
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
 
 // WithService sets the service of the spans. By default they take the
 // service of their parent span, the application's.
-func WithService(name string) Option { return func(c *config) { c.service = name } }
+func WithService(name string) Option { return optionFunc(func(c *config) { c.service = name }) }
 
 // WithAcquireThreshold sets how long acquiring a connection from the pool
 // must take to get a span (1 ms by default; 0 gives every acquire one).
 // Failed acquires always get one.
 func WithAcquireThreshold(d time.Duration) Option {
-	return func(c *config) { c.acquireThreshold = d }
+	return optionFunc(func(c *config) { c.acquireThreshold = d })
 }
 
 type config struct {
@@ -115,7 +119,7 @@ func NewTracer(cc *pgx.ConnConfig, opts ...Option) *Tracer {
 	t := &Tracer{cfg: config{acquireThreshold: time.Millisecond}, scrub: scrubberOf(cc)}
 	for _, o := range opts {
 		if o != nil {
-			o(&t.cfg)
+			o.apply(&t.cfg)
 		}
 	}
 	var host, db, user string

@@ -18,24 +18,28 @@ import (
 )
 
 // Option configures the tracing.
-type Option func(*config)
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
 
 // WithService sets the service of the spans. By default they take the
 // service of their parent span, the application's.
-func WithService(name string) Option { return func(c *config) { c.service = name } }
+func WithService(name string) Option { return optionFunc(func(c *config) { c.service = name }) }
 
 // WithArguments writes each command's arguments on its span as
 // redis.raw_command, keys kept and every value replaced with "?":
 // "SET session:42 ? EX ?". Off by default: a span carries the command's
 // name and its number of arguments only. The arguments of AUTH and HELLO,
 // and of MIGRATE from its AUTH on, are never written.
-func WithArguments(on bool) Option { return func(c *config) { c.args = on } }
+func WithArguments(on bool) Option { return optionFunc(func(c *config) { c.args = on }) }
 
 // WithDialThreshold sets how long dialing a connection must take to get a
 // span (1 ms by default; 0 gives every dial one). Failed dials always get
 // one.
 func WithDialThreshold(d time.Duration) Option {
-	return func(c *config) { c.dialThreshold = d }
+	return optionFunc(func(c *config) { c.dialThreshold = d })
 }
 
 type config struct {
@@ -48,7 +52,7 @@ func newConfig(opts []Option) *config {
 	c := &config{dialThreshold: time.Millisecond}
 	for _, o := range opts {
 		if o != nil {
-			o(c)
+			o.apply(c)
 		}
 	}
 	return c

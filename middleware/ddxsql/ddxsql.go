@@ -19,49 +19,57 @@ import (
 )
 
 // Option configures [Open] and [OpenDB].
-type Option func(*config)
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
 
 // WithService sets the service of the database spans. By default they
 // take the service of their parent span, the application's (see the
 // package documentation for why).
-func WithService(name string) Option { return func(c *config) { c.service = name } }
+func WithService(name string) Option { return optionFunc(func(c *config) { c.service = name }) }
 
 // WithDriverName sets the name that spans are named after, "<name>.query".
 // Open uses the driver's registered name; OpenDB the name of the driver's
 // package ("sqlite", "pq", "stdlib"), which this option overrides.
-func WithDriverName(name string) Option { return func(c *config) { c.driverName = name } }
+func WithDriverName(name string) Option { return optionFunc(func(c *config) { c.driverName = name }) }
 
 // WithDBSystem sets the db.system tag, which Datadog uses to show the
 // database as an inferred service. By default it is derived from the
 // driver name: postgresql for postgres, pgx and pq; mysql; sqlite for
 // sqlite and sqlite3; mssql for sqlserver and mssql; other_sql otherwise.
-func WithDBSystem(system string) Option { return func(c *config) { c.dbSystem = system } }
+func WithDBSystem(system string) Option { return optionFunc(func(c *config) { c.dbSystem = system }) }
 
 // WithDataSourceName gives OpenDB the data source name that Open has, so
 // that spans carry out.host, network.destination.port, db.name and db.user.
 // The password is never read from it.
-func WithDataSourceName(dsn string) Option { return func(c *config) { c.dsn = dsn; c.dsnSet = true } }
+func WithDataSourceName(dsn string) Option {
+	return optionFunc(func(c *config) { c.dsn = dsn; c.dsnSet = true })
+}
 
 // WithDBMPropagation sets the Database Monitoring propagation mode,
 // overriding DD_DBM_PROPAGATION_MODE: tracer.DBMPropagationModeDisabled
 // (the default), DBMPropagationModeService or DBMPropagationModeFull.
 func WithDBMPropagation(mode tracer.DBMPropagationMode) Option {
-	return func(c *config) { c.dbm = mode; c.dbmSet = true }
+	return optionFunc(func(c *config) { c.dbm = mode; c.dbmSet = true })
 }
 
 // WithPoolMetrics turns the pool metrics off or on (on by default).
-func WithPoolMetrics(on bool) Option { return func(c *config) { c.poolMetrics = on } }
+func WithPoolMetrics(on bool) Option { return optionFunc(func(c *config) { c.poolMetrics = on }) }
 
 // WithStatsdClient sends the pool metrics through client instead of a
 // client of ddxsql's own to the Agent's DogStatsD (DD_DOGSTATSD_URL, else
 // DD_AGENT_HOST and DD_DOGSTATSD_PORT, else localhost:8125). ddxsql does
 // not close it.
 func WithStatsdClient(client statsd.ClientInterface) Option {
-	return func(c *config) { c.statsd = client }
+	return optionFunc(func(c *config) { c.statsd = client })
 }
 
 // withStatsInterval sets how often pool metrics are sent (tests).
-func withStatsInterval(d time.Duration) Option { return func(c *config) { c.statsInterval = d } }
+func withStatsInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.statsInterval = d })
+}
 
 type config struct {
 	service       string
@@ -80,7 +88,7 @@ func newConfig(driverName string, opts []Option) *config {
 	c := &config{driverName: driverName, poolMetrics: true, statsInterval: 10 * time.Second}
 	for _, o := range opts {
 		if o != nil {
-			o(c)
+			o.apply(c)
 		}
 	}
 	if !c.dbmSet {
