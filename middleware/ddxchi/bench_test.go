@@ -15,6 +15,7 @@ import (
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/conformance"
 	"github.com/ddx-go/ddx/internal/testagent"
+	"github.com/ddx-go/ddx/middleware"
 	"github.com/ddx-go/ddx/middleware/ddxchi"
 )
 
@@ -74,6 +75,6 @@ func router(mw func(http.Handler) http.Handler) http.Handler {
 func BenchmarkChiRatio(b *testing.B) {
 	testagent.StartDiscarding(b, tracer.WithService("bench"))
 	conformance.RatioSet(b, "ddxchi", func(l *slog.Logger) http.Handler {
-		return router(ddxchi.Middleware(ddxchi.WithLogger(l)))
+		return router(ddxchi.Middleware(middleware.WithLogger(l)))
 	}, func(l *slog.Logger) http.Handler { return router(anchor(l)) }, ddx.NewHandler(io.Discard, nil))
 }

@@ -23,8 +23,10 @@ const component = "go-chi/chi.v5"
 // middleware.Wrap around the rest of chi's chain, built once per router, so
 // every rule is Wrap's own; see the package documentation.
 //
-// Middleware panics if an option is invalid, as Wrap does.
-func Middleware(opts ...Option) func(http.Handler) http.Handler {
+// The options are Wrap's own (middleware.WithLogger, WithService,
+// WithHealthPaths, WithErrorStatus, ...) and mean the same. Middleware
+// panics if an option is invalid, as Wrap does.
+func Middleware(opts ...middleware.ServerOption) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return middleware.Wrap(handler{next}, opts...)
 	}

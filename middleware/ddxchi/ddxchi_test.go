@@ -18,7 +18,7 @@ import (
 	"github.com/ddx-go/ddx/middleware/ddxchi"
 )
 
-func quiet() ddxchi.Option { return ddxchi.WithLogger(slog.New(slog.DiscardHandler)) }
+func quiet() middleware.ServerOption { return middleware.WithLogger(slog.New(slog.DiscardHandler)) }
 
 func serve(h http.Handler, method, path string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()

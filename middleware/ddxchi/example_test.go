@@ -17,7 +17,7 @@ import (
 // the problem answer of the error's kind.
 func ExampleMiddleware() {
 	r := chi.NewRouter()
-	r.Use(ddxchi.Middleware(ddxchi.WithLogger(slog.New(slog.DiscardHandler))))
+	r.Use(ddxchi.Middleware(middleware.WithLogger(slog.New(slog.DiscardHandler))))
 	r.Method("GET", "/users/{id}", middleware.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		if chi.URLParam(r, "id") != "1" {
 			return errors.E(errors.NotFound, "user "+chi.URLParam(r, "id")+" not found")

@@ -15,6 +15,7 @@ import (
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/conformance"
 	"github.com/ddx-go/ddx/internal/testagent"
+	"github.com/ddx-go/ddx/middleware"
 	"github.com/ddx-go/ddx/middleware/ddxecho"
 )
 
@@ -61,6 +62,6 @@ func server(mw echo.MiddlewareFunc) *echo.Echo {
 func BenchmarkEchoRatio(b *testing.B) {
 	testagent.StartDiscarding(b, tracer.WithService("bench"))
 	conformance.RatioSet(b, "ddxecho", func(l *slog.Logger) http.Handler {
-		return server(ddxecho.Middleware(ddxecho.WithLogger(l)))
+		return server(ddxecho.Middleware(middleware.WithLogger(l)))
 	}, func(l *slog.Logger) http.Handler { return server(anchor(l)) }, ddx.NewHandler(io.Discard, nil))
 }

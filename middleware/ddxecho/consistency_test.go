@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddx-go/ddx/internal/testlog"
+	"github.com/ddx-go/ddx/middleware"
 	"github.com/ddx-go/ddx/middleware/ddxecho"
 )
 
@@ -24,7 +25,7 @@ func TestHTTPError500AroundCanceled(t *testing.T) {
 		t.Run(fmt.Sprintf("client gone %v", gone), func(t *testing.T) {
 			logs := &testlog.Records{}
 			e := echo.New()
-			e.Use(ddxecho.Middleware(ddxecho.WithLogger(slog.New(logs))))
+			e.Use(ddxecho.Middleware(middleware.WithLogger(slog.New(logs))))
 			e.GET("/x", func(echo.Context) error {
 				return echo.NewHTTPError(500).SetInternal(context.Canceled)
 			})

@@ -23,8 +23,10 @@ const component = "labstack/echo.v4"
 // middleware.Wrap, and serves each request through it, so every rule is
 // Wrap's own; see the package documentation.
 //
-// Middleware panics if an option is invalid, as Wrap does.
-func Middleware(opts ...Option) echo.MiddlewareFunc {
+// The options are Wrap's own (middleware.WithLogger, WithService,
+// WithHealthPaths, WithErrorStatus, ...) and mean the same. Middleware
+// panics if an option is invalid, as Wrap does.
+func Middleware(opts ...middleware.ServerOption) echo.MiddlewareFunc {
 	// Under e.Use, echo has routed when the middleware runs: early names
 	// the span by the route when it starts it, where sampling rules and the
 	// profiler's endpoints see it. Under e.Pre, late reads the route once

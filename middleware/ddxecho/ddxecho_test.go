@@ -22,7 +22,7 @@ import (
 	"github.com/ddx-go/ddx/middleware/ddxecho"
 )
 
-func quiet() ddxecho.Option { return ddxecho.WithLogger(slog.New(slog.DiscardHandler)) }
+func quiet() middleware.ServerOption { return middleware.WithLogger(slog.New(slog.DiscardHandler)) }
 
 func serve(h http.Handler, method, path, body string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
@@ -90,7 +90,7 @@ func TestEchoErrorsAreProblems(t *testing.T) {
 func TestWrittenAnswerIsKept(t *testing.T) {
 	logs := &testlog.Buffer{}
 	e := echo.New()
-	e.Use(ddxecho.Middleware(ddxecho.WithLogger(slog.New(ddx.NewHandler(logs, nil)))))
+	e.Use(ddxecho.Middleware(middleware.WithLogger(slog.New(ddx.NewHandler(logs, nil)))))
 	e.GET("/report", func(c echo.Context) error {
 		_ = c.JSON(200, map[string]bool{"partial": true})
 		return errors.E(errors.Unavailable, "late failure")

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/middleware"
 	"github.com/ddx-go/ddx/middleware/ddxecho"
 )
 
@@ -16,7 +17,7 @@ import (
 // gets the problem answer of the error's kind, not echo's {"message":…}.
 func ExampleMiddleware() {
 	e := echo.New()
-	e.Use(ddxecho.Middleware(ddxecho.WithLogger(slog.New(slog.DiscardHandler))))
+	e.Use(ddxecho.Middleware(middleware.WithLogger(slog.New(slog.DiscardHandler))))
 	e.GET("/users/:id", func(c echo.Context) error {
 		if c.Param("id") != "1" {
 			return errors.E(errors.NotFound, "user "+c.Param("id")+" not found")

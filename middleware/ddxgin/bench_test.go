@@ -15,6 +15,7 @@ import (
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/conformance"
 	"github.com/ddx-go/ddx/internal/testagent"
+	"github.com/ddx-go/ddx/middleware"
 	"github.com/ddx-go/ddx/middleware/ddxgin"
 )
 
@@ -54,6 +55,6 @@ func engine(mw gin.HandlerFunc) *gin.Engine {
 func BenchmarkGinRatio(b *testing.B) {
 	testagent.StartDiscarding(b, tracer.WithService("bench"))
 	conformance.RatioSet(b, "ddxgin", func(l *slog.Logger) http.Handler {
-		return engine(ddxgin.Middleware(ddxgin.WithLogger(l)))
+		return engine(ddxgin.Middleware(middleware.WithLogger(l)))
 	}, func(l *slog.Logger) http.Handler { return engine(anchor(l)) }, ddx.NewHandler(io.Discard, nil))
 }

@@ -23,8 +23,10 @@ const component = "gin-gonic/gin"
 // one middleware.Wrap, and serves each request through it, so every rule is
 // Wrap's own; see the package documentation.
 //
-// Middleware panics if an option is invalid, as Wrap does.
-func Middleware(opts ...Option) gin.HandlerFunc {
+// The options are Wrap's own (middleware.WithLogger, WithService,
+// WithHealthPaths, WithErrorStatus, ...) and mean the same. Middleware
+// panics if an option is invalid, as Wrap does.
+func Middleware(opts ...middleware.ServerOption) gin.HandlerFunc {
 	h := middleware.Wrap(chain{}, opts...)
 	return func(c *gin.Context) {
 		x := &exchange{c: c, orig: c.Writer}

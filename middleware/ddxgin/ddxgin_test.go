@@ -19,7 +19,7 @@ import (
 	"github.com/ddx-go/ddx/middleware/ddxgin"
 )
 
-func quiet() ddxgin.Option { return ddxgin.WithLogger(slog.New(slog.DiscardHandler)) }
+func quiet() middleware.ServerOption { return middleware.WithLogger(slog.New(slog.DiscardHandler)) }
 
 func serve(h http.Handler, method, path, body string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
@@ -75,7 +75,7 @@ func TestOwnNoRouteKeepsItsAnswer(t *testing.T) {
 func TestWrittenAnswerIsKept(t *testing.T) {
 	logs := &testlog.Buffer{}
 	r := gin.New()
-	r.Use(ddxgin.Middleware(ddxgin.WithLogger(slog.New(ddx.NewHandler(logs, nil)))))
+	r.Use(ddxgin.Middleware(middleware.WithLogger(slog.New(ddx.NewHandler(logs, nil)))))
 	r.GET("/report", func(c *gin.Context) {
 		c.JSON(200, gin.H{"partial": true})
 		_ = c.Error(errors.E(errors.Unavailable, "late failure"))
@@ -138,7 +138,7 @@ func TestAbortHandlerIsPassedOn(t *testing.T) {
 func TestStatusWithoutBody(t *testing.T) {
 	logs := &testlog.Buffer{}
 	r := gin.New()
-	r.Use(ddxgin.Middleware(ddxgin.WithLogger(slog.New(ddx.NewHandler(logs, nil)))))
+	r.Use(ddxgin.Middleware(middleware.WithLogger(slog.New(ddx.NewHandler(logs, nil)))))
 	r.DELETE("/users/:id", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	rec := serve(r, "DELETE", "/users/1", "")
 	assert.Equal(t, 204, rec.Code)

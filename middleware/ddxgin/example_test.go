@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/middleware"
 	"github.com/ddx-go/ddx/middleware/ddxgin"
 )
 
@@ -17,7 +18,7 @@ import (
 func ExampleMiddleware() {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(ddxgin.Middleware(ddxgin.WithLogger(slog.New(slog.DiscardHandler))))
+	r.Use(ddxgin.Middleware(middleware.WithLogger(slog.New(slog.DiscardHandler))))
 	r.GET("/users/:id", func(c *gin.Context) {
 		if c.Param("id") != "1" {
 			_ = c.Error(errors.E(errors.NotFound, "user "+c.Param("id")+" not found"))
