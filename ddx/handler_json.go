@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/jsonbuf"
 )
@@ -220,60 +221,59 @@ func (e *encoder) attr(a slog.Attr, top bool) bool {
 	return e.write(a, err, top)
 }
 
-// knownKey returns the encoded `"key":` of the names ddx's integrations put
-// on every access line. None of them is a secret by the default list, a
+// knownKey returns the encoded `"key":` of attr.Known, the names ddx's
+// integrations put on every line they write. None of them is a secret by the default list, a
 // reserved key or in need of escaping (TestKnownKeys checks all three), so
 // a handler without extra RedactKeys writes them without asking the
 // matcher, whose walk of the key bytes was a fifth of an access line's
 // cost.
 func knownKey(key string) (string, bool) {
 	switch key {
-	case "http.method":
+	case attr.HTTPMethod:
 		return `"http.method":`, true
-	case "http.status_code":
+	case attr.HTTPStatusCode:
 		return `"http.status_code":`, true
-	case "http.url_details.path":
+	case attr.HTTPURLPath:
 		return `"http.url_details.path":`, true
-	case "http.route":
+	case attr.HTTPRoute:
 		return `"http.route":`, true
-	case "http.useragent":
+	case attr.HTTPUserAgent:
 		return `"http.useragent":`, true
-	case "http.request_id":
+	case attr.HTTPRequestID:
 		return `"http.request_id":`, true
-	case "network.client.ip":
+	case attr.ClientIP:
 		return `"network.client.ip":`, true
-	case "duration":
+	case attr.Duration:
 		return `"duration":`, true
-	case "grpc.method":
+	case attr.GRPCMethod:
 		return `"grpc.method":`, true
-	case "grpc.code":
+	case attr.GRPCCode:
 		return `"grpc.code":`, true
-	case "grpc.target":
+	case attr.GRPCTarget:
 		return `"grpc.target":`, true
-	case "job.name":
+	case attr.JobName:
 		return `"job.name":`, true
-	// A consumer's line (outcome's messaging names, ddxkafka's, ddxpubsub's).
-	case "messaging.system":
+	case attr.MessagingSystem:
 		return `"messaging.system":`, true
-	case "messaging.destination.name":
+	case attr.MessagingDestination:
 		return `"messaging.destination.name":`, true
-	case "messaging.operation.name":
+	case attr.MessagingOperation:
 		return `"messaging.operation.name":`, true
-	case "messaging.message.id":
+	case attr.MessagingMessageID:
 		return `"messaging.message.id":`, true
-	case "messaging.kafka.partition":
+	case attr.KafkaPartition:
 		return `"messaging.kafka.partition":`, true
-	case "messaging.kafka.offset":
+	case attr.KafkaOffset:
 		return `"messaging.kafka.offset":`, true
-	case "messaging.kafka.consumer.group":
+	case attr.KafkaGroup:
 		return `"messaging.kafka.consumer.group":`, true
-	case "messaging.kafka.settlement":
+	case attr.KafkaSettlement:
 		return `"messaging.kafka.settlement":`, true
-	case "messaging.kafka.attempts":
+	case attr.KafkaAttempts:
 		return `"messaging.kafka.attempts":`, true
-	case "pubsub.ack":
+	case attr.PubsubAck:
 		return `"pubsub.ack":`, true
-	case "pubsub.delivery_attempt":
+	case attr.PubsubDeliveryAttempt:
 		return `"pubsub.delivery_attempt":`, true
 	}
 	return "", false

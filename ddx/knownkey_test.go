@@ -3,13 +3,16 @@ package ddx_test
 import (
 	"bytes"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"log/slog"
 	"testing"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/ddx"
 	"github.com/ddx-go/ddx/internal/jsonbuf"
 	"github.com/ddx-go/ddx/internal/redact"
-	"github.com/ddx-go/ddx/outcome"
 )
 
 // Every name an access line carries takes the handler's short path, and the
@@ -17,17 +20,7 @@ import (
 // a secret by the default list, never renamed as a reserved key.
 func TestKnownKeys(t *testing.T) {
 	t.Parallel()
-	names := []string{
-		outcome.AttrHTTPMethod, outcome.AttrHTTPStatusCode, outcome.AttrHTTPURLPath, outcome.AttrHTTPRoute,
-		outcome.AttrHTTPUserAgent, outcome.AttrHTTPRequestID, outcome.AttrClientIP, outcome.AttrDuration,
-		"grpc.method", "grpc.code", "grpc.target", "job.name",
-		outcome.AttrMessagingSystem, outcome.AttrMessagingDestination, outcome.AttrMessagingOperation,
-		outcome.AttrMessagingMessageID,
-		// ddxkafka's and ddxpubsub's line: modules of their own, which
-		// this one cannot import, so their names are spelled out here.
-		"messaging.kafka.partition", "messaging.kafka.offset", "messaging.kafka.consumer.group",
-		"messaging.kafka.settlement", "messaging.kafka.attempts", "pubsub.ack", "pubsub.delivery_attempt",
-	}
+	names := attr.Known
 	for _, k := range names {
 		enc, ok := ddx.KnownKey(k)
 		if !ok {
@@ -60,12 +53,39 @@ func TestKnownKeysYieldToExtraSecrets(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
 	l := slog.New(ddx.NewHandler(&buf, &ddx.HandlerOptions{RedactKeys: []string{"useragent"}}))
-	l.Info("http request", outcome.AttrHTTPUserAgent, "curl/8.0", outcome.AttrHTTPMethod, "GET")
+	l.Info("http request", attr.HTTPUserAgent, "curl/8.0", attr.HTTPMethod, "GET")
 	var line map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
 		t.Fatal(err)
 	}
-	if line[outcome.AttrHTTPUserAgent] != redact.Value || line[outcome.AttrHTTPMethod] != "GET" {
+	if line[attr.HTTPUserAgent] != redact.Value || line[attr.HTTPMethod] != "GET" {
 		t.Errorf("line = %s, want the user agent redacted and the method kept", buf.Bytes())
+	}
+}
+
+// TestKnownKeysAreTheVocabulary keeps the short path and attr.Known one
+// list: every name of attr.Known is known (TestKnownKeys), and knownKey
+// has no case more. Its cases are constants, which the compiler keeps
+// distinct, so equal counts make equal sets.
+func TestKnownKeysAreTheVocabulary(t *testing.T) {
+	t.Parallel()
+	f, err := parser.ParseFile(token.NewFileSet(), "handler_json.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := -1
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "knownKey" {
+			cases = 0
+			ast.Inspect(fn, func(n ast.Node) bool {
+				if c, ok := n.(*ast.CaseClause); ok {
+					cases += len(c.List)
+				}
+				return true
+			})
+		}
+	}
+	if cases != len(attr.Known) {
+		t.Errorf("knownKey has %d cases, attr.Known %d names: add the name to attr.Known, or the case to knownKey", cases, len(attr.Known))
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/jsonbuf"
 )
@@ -59,10 +60,10 @@ const (
 
 // Attribute keys the sampler reads to tell access lines and their route.
 const (
-	attrHTTPStatus = "http.status_code"
-	attrHTTPRoute  = "http.route"
-	attrGRPCCode   = "grpc.code"
-	attrGRPCMethod = "grpc.method"
+	attrHTTPStatus = attr.HTTPStatusCode
+	attrHTTPRoute  = attr.HTTPRoute
+	attrGRPCCode   = attr.GRPCCode
+	attrGRPCMethod = attr.GRPCMethod
 )
 
 // sampler is the shared state of a sampling handler and its clones.
@@ -434,7 +435,7 @@ func (s *sampler) writeSummary(e sampleEntry, n int) {
 		slog.Duration("log.suppressed_window", sampleWindow),
 	)
 	if e.kind != "" {
-		r.AddAttrs(slog.String("error.kind", e.kind))
+		r.AddAttrs(slog.String(attr.ErrorKind, e.kind))
 	}
 	if e.op != "" {
 		r.AddAttrs(slog.String("error.op", e.op))

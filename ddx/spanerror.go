@@ -4,20 +4,21 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/errors"
 )
 
 // TagErrorKind is the span tag that carries errors.KindOf(err).String() for
 // every recorded error, expected or not, so a monitor or a facet can split
 // "real problems" from "client said something wrong" without parsing text.
-const TagErrorKind = "error.kind"
+const TagErrorKind = attr.ErrorKind
 
 // TagErrorCode and TagErrorFingerprint carry errors.CodeOf(err), when the
 // error has a code: the first for facets and monitors, the second because
 // Datadog's Error Tracking groups by it instead of by message and stack.
 const (
-	TagErrorCode        = "error.code"
-	TagErrorFingerprint = "error.fingerprint"
+	TagErrorCode        = attr.ErrorCode
+	TagErrorFingerprint = attr.ErrorFingerprint
 )
 
 // RecordError records err on span following the Kind table (see the errors

@@ -9,6 +9,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"github.com/DataDog/dd-trace-go/v2/instrumentation"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/outcome"
 )
 
@@ -17,7 +18,7 @@ const (
 	// jobOperation is the span operation of every run; the job's name is the
 	// resource, so APM lists the jobs like endpoints.
 	jobOperation = "job.run"
-	attrJobName  = "job.name"
+	attrJobName  = attr.JobName
 	jobMessage   = "job run"
 	jobComponent = "ddx/middleware"
 )

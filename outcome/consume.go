@@ -8,15 +8,16 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/errors"
 )
 
 // Datadog's messaging attribute names, for a consumer's line and spans.
 const (
-	AttrMessagingSystem      = "messaging.system"
-	AttrMessagingDestination = "messaging.destination.name" // a topic, a subscription
-	AttrMessagingOperation   = "messaging.operation.name"
-	AttrMessagingMessageID   = "messaging.message.id"
+	AttrMessagingSystem      = attr.MessagingSystem
+	AttrMessagingDestination = attr.MessagingDestination // a topic, a subscription
+	AttrMessagingOperation   = attr.MessagingOperation
+	AttrMessagingMessageID   = attr.MessagingMessageID
 )
 
 // A Settlement is what a consumer does with a message once its handler has

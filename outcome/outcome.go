@@ -14,7 +14,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	ddhttptrace "github.com/DataDog/dd-trace-go/v2/instrumentation/httptrace"
 
-	"github.com/ddx-go/ddx/ddx"
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/caller"
 	"github.com/ddx-go/ddx/internal/redact"
@@ -23,18 +23,20 @@ import (
 
 // Datadog standard attribute names used by access-log lines. Dotted keys are
 // what Datadog's log pipeline treats as the nested standard attributes.
+// They are package attr's, the one vocabulary, under the names
+// integrations already use.
 const (
-	AttrHTTPMethod     = "http.method"
-	AttrHTTPStatusCode = "http.status_code"
-	AttrHTTPURLPath    = "http.url_details.path"
-	AttrHTTPRoute      = "http.route"
-	AttrHTTPUserAgent  = "http.useragent"
-	AttrHTTPRequestID  = "http.request_id"
-	AttrClientIP       = "network.client.ip"
-	AttrDuration       = "duration" // nanoseconds, as Datadog expects
+	AttrHTTPMethod     = attr.HTTPMethod
+	AttrHTTPStatusCode = attr.HTTPStatusCode
+	AttrHTTPURLPath    = attr.HTTPURLPath
+	AttrHTTPRoute      = attr.HTTPRoute
+	AttrHTTPUserAgent  = attr.HTTPUserAgent
+	AttrHTTPRequestID  = attr.HTTPRequestID
+	AttrClientIP       = attr.ClientIP
+	AttrDuration       = attr.Duration // nanoseconds, as Datadog expects
 	// AttrError is the key the ddx handler expands into error.kind,
 	// error.message and error.stack.
-	AttrError = "error"
+	AttrError = attr.Error
 )
 
 // HTTPAccessMessage is the message of every HTTP access line: the
@@ -326,10 +328,10 @@ func RecordError(span *tracer.Span, v Verdict, flag bool, fallback string) {
 		}
 		return
 	}
-	span.SetTag(ddx.TagErrorKind, v.Kind.String())
+	span.SetTag(attr.ErrorKind, v.Kind.String())
 	if v.Code != "" {
-		span.SetTag(ddx.TagErrorCode, string(v.Code))
-		span.SetTag(ddx.TagErrorFingerprint, string(v.Code))
+		span.SetTag(attr.ErrorCode, string(v.Code))
+		span.SetTag(attr.ErrorFingerprint, string(v.Code))
 	}
 	expected := v.Kind.Expected()
 	if expected && !flag {

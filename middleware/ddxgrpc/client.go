@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 	grpcstatus "google.golang.org/grpc/status"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/outcome"
 )
@@ -17,7 +18,7 @@ import (
 // attrTarget is the attribute naming the connection's target on client
 // errors. Error attributes are logged inside the error group, so "duration"
 // below does not clash with an access-log line's own.
-const attrTarget = "grpc.target"
+const attrTarget = attr.GRPCTarget
 
 // DialOptions returns the grpc.DialOptions that install
 // [UnaryClientInterceptor] and [StreamClientInterceptor]. Put them first in

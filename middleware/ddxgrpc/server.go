@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/peer"
 	grpcstatus "google.golang.org/grpc/status"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/internal/status"
 	"github.com/ddx-go/ddx/outcome"
@@ -19,8 +20,8 @@ import (
 
 // Datadog attribute names of the access-log line.
 const (
-	attrMethod = "grpc.method"
-	attrCode   = "grpc.code"
+	attrMethod = attr.GRPCMethod
+	attrCode   = attr.GRPCCode
 )
 
 // accessMessage is the message of every access-log line, as the HTTP

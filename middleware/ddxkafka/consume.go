@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/outcome"
 )
@@ -29,10 +30,10 @@ const (
 	consumeMessage  = "kafka message"
 	commitMessage   = "kafka commit"
 	fetchMessage    = "kafka fetch"
-	attrPartition   = ext.MessagingKafkaPartition
-	attrOffset      = "messaging.kafka.offset"
-	attrSettlement  = "messaging.kafka.settlement"
-	attrAttempts    = "messaging.kafka.attempts"
+	attrPartition   = attr.KafkaPartition
+	attrOffset      = attr.KafkaOffset
+	attrSettlement  = attr.KafkaSettlement
+	attrAttempts    = attr.KafkaAttempts
 	settleCommitted = "committed"
 	settleDead      = "dead_lettered"
 	settleNone      = "not_committed"
@@ -40,8 +41,8 @@ const (
 
 // Headers of a dead-letter record.
 const (
-	HeaderErrorKind         = "error.kind"
-	HeaderErrorMessage      = "error.message"
+	HeaderErrorKind         = attr.ErrorKind
+	HeaderErrorMessage      = attr.ErrorMessage
 	HeaderOriginalTopic     = "original.topic"
 	HeaderOriginalPartition = "original.partition"
 	HeaderOriginalOffset    = "original.offset"

@@ -9,6 +9,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/outcome"
 )
 
@@ -18,7 +19,7 @@ const (
 	spanConsume   = "kafka.consume"
 	componentName = "twmb/franz-go"
 	tagOffset     = "offset"
-	tagGroup      = "messaging.kafka.consumer.group"
+	tagGroup      = attr.KafkaGroup
 )
 
 // Hooks returns the option of kgo.NewClient that traces producing: each

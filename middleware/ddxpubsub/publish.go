@@ -8,6 +8,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/outcome"
 )
@@ -17,7 +18,7 @@ const (
 	spanPublish   = "pubsub.publish"
 	spanReceive   = "pubsub.receive"
 	componentName = "cloud.google.com/go/pubsub.v2"
-	tagAck        = "pubsub.ack"
+	tagAck        = attr.PubsubAck
 	tagAttempt    = ext.PubsubDeliveryAttempt
 )
 

@@ -10,6 +10,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/errors"
 	"github.com/ddx-go/ddx/outcome"
 )
@@ -26,7 +27,7 @@ const (
 	receiveMessage = "pubsub message"
 	ackAck         = "ack"
 	ackNack        = "nack"
-	attrAttempt    = "pubsub.delivery_attempt"
+	attrAttempt    = attr.PubsubDeliveryAttempt
 )
 
 // Receive receives the messages of s, as s.Receive does (concurrently, as
