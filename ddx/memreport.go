@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ddx-go/ddx/attr"
 )
 
 // The memory pressure report. A team usually learns about memory trouble
@@ -87,7 +89,7 @@ func (w *memWatch) loop() {
 	defer close(w.done)
 	defer func() {
 		if v := recover(); v != nil { // the watch must never take the service down
-			w.log.Error("ddx: the memory watch panicked and stopped", slog.String("error.message", fmt.Sprint(v)))
+			w.log.Error("ddx: the memory watch panicked and stopped", slog.Any(attr.Error, recoveredError(v)))
 		}
 	}()
 	t := time.NewTicker(w.poll)

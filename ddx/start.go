@@ -14,6 +14,9 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/profiler"
 	"github.com/KimMachineGun/automemlimit/memlimit"
 	slogmulti "github.com/samber/slog-multi"
+
+	"github.com/ddx-go/ddx/attr"
+	"github.com/ddx-go/ddx/errors"
 )
 
 // Runtime is what [Start] started: the tracer, the profiler, runtime metrics
@@ -156,7 +159,7 @@ func (r *Runtime) startDatadog(tracerUp chan struct{}, prev <-chan struct{}) {
 		// dd-trace-go must never take the service down with it.
 		if v := recover(); v != nil {
 			r.logger.Error("ddx: the Datadog tracer panicked while starting; continuing without it",
-				slog.String("error.message", fmt.Sprint(v)), slog.String("error.stack", string(debug.Stack())))
+				slog.Any(attr.Error, recoveredError(v)))
 		}
 	}()
 	c := r.cfg
@@ -188,7 +191,7 @@ func (r *Runtime) startDatadog(tracerUp chan struct{}, prev <-chan struct{}) {
 		topts = append(topts, c.tracerOpts...)
 		if err := startTracer(c, r.logger, topts); err != nil {
 			r.logger.Error("ddx: the Datadog tracer did not start; the service runs without traces",
-				slog.String("error.message", err.Error()))
+				slog.Any(attr.Error, err))
 		}
 	}
 	close(tracerUp)
@@ -214,7 +217,7 @@ func (r *Runtime) startDatadog(tracerUp chan struct{}, prev <-chan struct{}) {
 		popts = append(popts, c.profilerOpts...)
 		if err := profiler.Start(popts...); err != nil {
 			r.logger.Error("ddx: the Datadog profiler did not start; the service runs without profiles",
-				slog.String("error.message", err.Error()))
+				slog.Any(attr.Error, err))
 		}
 	}
 }
@@ -288,7 +291,7 @@ func (r *Runtime) stop() {
 		defer func() {
 			if v := recover(); v != nil {
 				r.logger.Error("ddx: the Datadog tracer panicked while stopping",
-					slog.String("error.message", fmt.Sprint(v)), slog.String("error.stack", string(debug.Stack())))
+					slog.Any(attr.Error, recoveredError(v)))
 			}
 		}()
 		<-r.started
@@ -356,7 +359,7 @@ func setMemoryLimit(c *config, l *slog.Logger) string {
 	switch {
 	case err != nil:
 		l.Warn("ddx: could not read the container's memory limit; GOMEMLIMIT left unset",
-			slog.String("error.message", err.Error()))
+			slog.Any(attr.Error, err))
 		return "not set (" + err.Error() + ")"
 	case limit == math.MaxInt64:
 		return "none (no container memory limit)"
@@ -380,3 +383,8 @@ func formatBytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
+
+// recoveredError is a panic recovered by ddx as the error of its line:
+// Internal, with the stack of the panic (made in the deferred function, it
+// holds the frames that panicked).
+func recoveredError(v any) error { return errors.E(errors.Internal, "panic: "+fmt.Sprint(v)) }
