@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/ddx-go/ddx/attr"
 )
 
 // A Matcher is one condition on a span or a log line, for
@@ -102,9 +104,9 @@ func TraceID(id string) Matcher {
 func Kind(kind string) Matcher {
 	return Matcher{
 		desc: fmt.Sprintf("Kind(%q)", kind),
-		span: func(s Span) bool { return s.Meta["error.kind"] == kind },
+		span: func(s Span) bool { return s.Meta[attr.ErrorKind] == kind },
 		log: func(l Log) bool {
-			v, ok := l.Value("error.kind")
+			v, ok := l.Value(attr.ErrorKind)
 			return ok && text(v) == kind
 		},
 	}
@@ -112,7 +114,7 @@ func Kind(kind string) Matcher {
 
 // HTTPStatus matches spans and log lines whose http.status_code is code.
 func HTTPStatus(code int) Matcher {
-	return Attr("http.status_code", code)
+	return Attr(attr.HTTPStatusCode, code)
 }
 
 // Attr matches spans with the tag key (a string tag, or a numeric one) and

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddx-go/ddx/attr"
 	"github.com/ddx-go/ddx/internal/tracepayload"
 )
 
@@ -50,7 +51,7 @@ func spanOf(s tracepayload.Span) Span {
 func (s Span) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %q service=%s error=%t", s.Name, s.Resource, s.Service, s.Error)
-	for _, k := range []string{"http.status_code", "grpc.code", "error.kind", "error.type", "error.message"} {
+	for _, k := range []string{attr.HTTPStatusCode, attr.GRPCCode, attr.ErrorKind, "error.type", attr.ErrorMessage} {
 		if v, ok := s.Meta[k]; ok {
 			fmt.Fprintf(&b, " %s=%s", k, clip(v, 80))
 		}
