@@ -1,11 +1,10 @@
 package ddx
 
 import (
-	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/ddx-go/ddx/attr"
-	"github.com/ddx-go/ddx/errors"
+	"github.com/ddx-go/ddx/outcome"
 )
 
 // TagErrorKind is the span tag that carries errors.KindOf(err).String() for
@@ -41,23 +40,7 @@ func RecordError(span *tracer.Span, err error) {
 	if span == nil || err == nil {
 		return
 	}
-	kind := errors.KindOf(err)
-	span.SetTag(TagErrorKind, kind.String())
-	if code := errors.CodeOf(err); code != "" {
-		span.SetTag(TagErrorCode, string(code))
-		span.SetTag(TagErrorFingerprint, string(code))
-	}
-	if kind.Expected() {
-		return
-	}
-	stack := errors.Stack(err)
-	if stack == "" {
-		// A plain error carries no creation stack. Where it is recorded is
-		// the next best thing, and Error Tracking ignores spans without one.
-		stack = errors.Stack(errors.E(err))
-	}
-	span.SetTag(ext.Error, true)
-	span.SetTag(ext.ErrorMsg, errors.Message(err))
-	span.SetTag(ext.ErrorStack, stack)
-	span.SetTag(ext.ErrorType, errors.TypeName(err))
+	// The rule is outcome's, which every integration records with.
+	v := outcome.Classify(err)
+	outcome.RecordError(span, v, !v.Kind.Expected(), "")
 }
