@@ -115,6 +115,10 @@ type tree struct {
 	errors  int
 	service string // the first root's service
 	traceID string
+	// remote: a root's parent is not in the chunk. The tracer sends a
+	// process's part of a trace as one chunk, so that parent is in another
+	// process, the service that called this one (partial flushing aside).
+	remote bool
 }
 
 // maxViewDepth bounds the drawing's depth: deeper spans are drawn at this
@@ -136,14 +140,16 @@ func buildTree(spans []tracepayload.Span) *tree {
 	}
 	children := make(map[uint64][]int, len(spans))
 	var roots []int
+	remote := false
 	for i, s := range spans {
 		if _, ok := byID[s.ParentID]; ok && s.ParentID != s.SpanID {
 			children[s.ParentID] = append(children[s.ParentID], i)
 		} else {
 			roots = append(roots, i)
+			remote = remote || (!ok && s.ParentID != 0)
 		}
 	}
-	t := &tree{start: spans[0].Start, traceID: spans[0].TraceID128()}
+	t := &tree{start: spans[0].Start, traceID: spans[0].TraceID128(), remote: remote}
 	visited := make([]bool, len(spans))
 	var walk func(i int, last []bool)
 	walk = func(i int, last []bool) {
@@ -192,9 +198,17 @@ func buildTree(spans []tracepayload.Span) *tree {
 //	│ ! Unavailable *errors.Error: users.Get: load user 7: connection refused
 //	├─ SELECT users (db.query)  3.1ms  at +0.3ms
 //	└─ POST /charge (http.request, payments)  8.0ms  at +4.0ms  503
+//
+// A chunk whose parent span is in another process says so on its first
+// line ("1 span, parent in another process"): the same trace id is then
+// on the other service's terminal too. The JSON form has parent_id.
 func (t *tree) writeText(b *bytes.Buffer) {
+	counts := t.counts()
+	if t.remote {
+		counts += ", parent in another process"
+	}
 	fmt.Fprintf(b, "%s trace %s  %s  %s  %s\n", time.Unix(0, t.start).Format("15:04:05.000"),
-		t.traceID, clean(t.service), formatDuration(t.end-t.start), t.counts())
+		t.traceID, clean(t.service), formatDuration(t.end-t.start), counts)
 	for _, r := range t.rows {
 		s := r.span
 		indent := r.indent()

@@ -80,6 +80,22 @@ GET /users/{id} (http.request)  1.00ms  404  NotFound
 	assert.Equal(t, want, out.String())
 }
 
+// TestLocalViewTextRemoteParent: a chunk whose root's parent is not in it
+// continues a trace of another process, and its first line says so.
+func TestLocalViewTextRemoteParent(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	New(&out, Options{Text: true}).Show(encodeTraces(t, []tracepayload.Span{
+		{Name: "kafka.consume", Resource: "Consume Topic orders", Service: "worker", TraceID: 7, SpanID: 2, ParentID: 99, Start: t0, Duration: 2_000_000},
+		{Name: "http.request", Resource: "GET shop", Service: "worker", TraceID: 7, SpanID: 3, ParentID: 2, Start: t0 + 100_000, Duration: 1_000_000},
+	}))
+	at := time.Unix(0, t0).Format("15:04:05.000")
+	assert.Equal(t, at+` trace 00000000000000000000000000000007  worker  2.00ms  2 spans, parent in another process
+Consume Topic orders (kafka.consume)  2.00ms
+└─ GET shop (http.request)  1.00ms  at +100µs
+`, out.String())
+}
+
 func TestLocalViewJSON(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
