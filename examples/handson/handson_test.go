@@ -54,11 +54,14 @@ var steps = []string{
 	"step6-memory",
 	"step7-noise",
 	"step8-database",
+	"step9-two-services",
 }
 
 // modules are the steps that are Go modules of their own (their database
-// drivers stay out of ddx's go.mod); they are built in their directory.
-var modules = map[string]bool{"step8-database": true}
+// drivers and Kafka client stay out of ddx's go.mod), with their programs;
+// they are built in their directory. A step of several programs is a
+// directory of binaries: bin(t, "step9-two-services/shop").
+var modules = map[string][]string{"step8-database": {"."}, "step9-two-services": {"./shop", "./worker"}}
 
 var (
 	buildOnce sync.Once
@@ -79,13 +82,17 @@ func bin(t *testing.T, step string) string {
 		// the service's version, which the READMEs' samples do not show.
 		args := []string{"build", "-buildvcs=false", "-o", binDir + string(filepath.Separator)}
 		for _, s := range steps {
-			if !modules[s] {
+			if modules[s] == nil {
 				args = append(args, "./"+s)
 			}
 		}
 		cmds := []*exec.Cmd{exec.Command("go", args...)}
-		for s := range modules {
-			cmd := exec.Command("go", "build", "-buildvcs=false", "-o", filepath.Join(binDir, s), ".")
+		for s, progs := range modules {
+			out := filepath.Join(binDir, s)
+			if len(progs) > 1 {
+				out += string(filepath.Separator)
+			}
+			cmd := exec.Command("go", append([]string{"build", "-buildvcs=false", "-o", out}, progs...)...)
 			cmd.Dir = s
 			cmds = append(cmds, cmd)
 		}
@@ -160,6 +167,27 @@ func (p *proc) waitLog(t *testing.T, msg string) map[string]any {
 			t.Fatalf("the program ended without logging %q; stdout:\n%s\nstderr:\n%s", msg, p.stdout(), p.stderr.String())
 		case <-deadline:
 			t.Fatalf("no %q line after 30s; stdout:\n%s", msg, p.stdout())
+		}
+	}
+}
+
+// waitLogs waits for n JSON lines whose message is msg, and returns them.
+func (p *proc) waitLogs(t *testing.T, msg string, n int) []map[string]any {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		p.mu.Lock()
+		added := p.added
+		p.mu.Unlock()
+		if l := p.logs(msg); len(l) >= n {
+			return l
+		}
+		select {
+		case <-added:
+		case <-p.done:
+			t.Fatalf("the program ended with fewer than %d %q lines; stdout:\n%s\nstderr:\n%s", n, msg, p.stdout(), p.stderr.String())
+		case <-deadline:
+			t.Fatalf("fewer than %d %q lines after 30s; stdout:\n%s", n, msg, p.stdout())
 		}
 	}
 }
@@ -584,6 +612,7 @@ func TestServingStepsSayWhenThePortIsTaken(t *testing.T) {
 		{"step3-http", "go run ./step3-http"},
 		{"step5-logs-and-traces", "go run ./step5-logs-and-traces"},
 		{"step8-database", "go run ."}, // run in its own directory
+		{"step9-two-services/shop", "go run ./shop (and SHOP_URL=http://localhost:8081 go run ./worker)"},
 	} {
 		step := tc.step
 		t.Run(step, func(t *testing.T) {
@@ -593,7 +622,7 @@ func TestServingStepsSayWhenThePortIsTaken(t *testing.T) {
 			defer taken.Close()
 			port := strconv.Itoa(taken.Addr().(*net.TCPAddr).Port)
 
-			p := start(t, step, "DD_TRACE_AGENT_URL=http://127.0.0.1:1", "DD_PROFILING_ENABLED=false", "PORT="+port)
+			p := start(t, step, "DD_TRACE_AGENT_URL=http://127.0.0.1:1", "DD_PROFILING_ENABLED=false", "PORT="+port, "KAFKA_PORT=0")
 			<-p.done
 			var exit *exec.ExitError
 			require.ErrorAs(t, p.cmd.Wait(), &exit, "a step that cannot serve exits non-zero:\n%s", p.stdout())
@@ -668,4 +697,124 @@ func TestStep8Database(t *testing.T) {
 		require.True(t, ok, "a %s span under %s", tc.child, server.Resource)
 		assert.Equal(t, tc.err, query.Error, query.Resource)
 	}
+}
+
+// post sends an empty POST to base+path and returns the status.
+func post(t *testing.T, base, path string) int {
+	t.Helper()
+	resp, err := http.Post(base+path, "", nil)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// startTwoServices runs step 9 as the page does, on free ports: the shop
+// with its broker, then the worker pointed at both. It returns the shop's
+// URL.
+func startTwoServices(t *testing.T, env ...string) (shop, worker *proc, base string) {
+	t.Helper()
+	shop = start(t, "step9-two-services/shop", append(env, "PORT=0", "KAFKA_PORT=0")...)
+	kafka := shop.waitLog(t, "kafka started")["addr"].(string)
+	base = shop.waitLog(t, "listening")["addr"].(string)
+	worker = start(t, "step9-two-services/worker", append(env, "KAFKA_BROKERS="+kafka, "SHOP_URL="+base)...)
+	return shop, worker, base
+}
+
+func TestStep9TwoServices(t *testing.T) {
+	t.Parallel()
+	agent := testagent.Start(t)
+	shop, worker, base := startTwoServices(t, withAgent(agent)...)
+
+	// One order at a time, as the page types them.
+	assert.Equal(t, 202, post(t, base, "/orders/1"))
+	worker.waitLogs(t, "kafka message", 1)
+	assert.Equal(t, 202, post(t, base, "/orders/0"), "the shop does not check: the worker finds no item 0")
+	messages := worker.waitLogs(t, "kafka message", 2)
+	worker.interrupt(t) // first: it commits through the shop's broker
+	shop.interrupt(t)
+	shop.requireAllJSON(t)
+	worker.requireAllJSON(t)
+
+	access := shop.logs("http request")
+	require.Len(t, access, 4, "the two orders and the worker's two calls")
+	for i, want := range []struct {
+		status, route string
+		code          float64
+	}{
+		{"INFO", "/orders/{item}", 202}, {"INFO", "/stock/{item}", 200},
+		{"INFO", "/orders/{item}", 202}, {"WARN", "/stock/{item}", 404},
+	} {
+		assert.Equal(t, want.status, access[i]["status"], i)
+		assert.Equal(t, want.route, access[i]["http.route"], i)
+		assert.Equal(t, want.code, access[i]["http.status_code"], i)
+	}
+	good, poison := access[0]["dd.trace_id"], access[2]["dd.trace_id"]
+	require.Regexp(t, traceID, good)
+	require.Regexp(t, traceID, poison)
+	assert.NotEqual(t, good, poison, "each order is a trace")
+	assert.Equal(t, good, access[1]["dd.trace_id"], "the worker's call is in the order's trace")
+	assert.Equal(t, poison, access[3]["dd.trace_id"])
+
+	require.Len(t, messages, 2, "one line per record")
+	assert.Equal(t, "INFO", messages[0]["status"])
+	assert.Equal(t, "committed", messages[0]["messaging.kafka.settlement"])
+	assert.Equal(t, good, messages[0]["dd.trace_id"], "one trace id across the two services")
+	assert.Equal(t, good, worker.waitLog(t, "reserved")["dd.trace_id"])
+	assert.Equal(t, "WARN", messages[1]["status"], "a poison message: nobody is paged")
+	assert.Equal(t, "committed", messages[1]["messaging.kafka.settlement"], "committed, not retried")
+	assert.Equal(t, float64(1), messages[1]["messaging.kafka.attempts"])
+	assert.Equal(t, "NotFound", errorOf(t, messages[1])["kind"])
+	assert.Equal(t, poison, messages[1]["dd.trace_id"])
+
+	// Both services flushed their spans to the one Agent at Ctrl-C.
+	spans := agent.WaitFor(t, 10*time.Second, func(s []testagent.Span) bool {
+		n := 0
+		for _, s := range s {
+			if s.Name == "kafka.consume" {
+				n++
+			}
+		}
+		return n == 2 && len(serverSpansOf(s, good.(string))) == 2 && len(serverSpansOf(s, poison.(string))) == 2
+	})
+	for _, id := range []string{good.(string), poison.(string)} {
+		in := func(match func(testagent.Span) bool) testagent.Span {
+			t.Helper()
+			s, ok := testagent.Find(spans, func(s testagent.Span) bool { return s.TraceID128() == id && match(s) })
+			require.True(t, ok, "trace %s", id)
+			return s
+		}
+		order := in(func(s testagent.Span) bool { return s.Resource == "POST /orders/{item}" })
+		produce := in(func(s testagent.Span) bool { return s.Name == "kafka.produce" })
+		consume := in(func(s testagent.Span) bool { return s.Name == "kafka.consume" })
+		call := in(func(s testagent.Span) bool { return s.Meta["span.kind"] == "client" })
+		stock := in(func(s testagent.Span) bool { return s.Resource == "GET /stock/{item}" })
+		assert.Equal(t, "shop", order.Service)
+		assert.Equal(t, order.SpanID, produce.ParentID, "the record is produced inside the request")
+		assert.Equal(t, produce.SpanID, consume.ParentID, "the consume span's parent is the produce span, from the record's headers")
+		assert.Equal(t, "worker", consume.Service)
+		assert.Equal(t, consume.SpanID, call.ParentID, "the worker's call is inside the consume span")
+		assert.Equal(t, call.SpanID, stock.ParentID, "the shop's GET /stock is the worker's call")
+		assert.Equal(t, "shop", stock.Service)
+		for _, s := range spans {
+			if s.TraceID128() == id {
+				assert.Equal(t, int32(0), s.Error, "no error span, not even for the poison message: %s %s", s.Name, s.Resource)
+			}
+		}
+		if id == poison {
+			assert.Equal(t, "committed", consume.Meta["messaging.kafka.settlement"])
+			assert.Equal(t, "NotFound", consume.Meta["error.kind"], "named, not flagged")
+		}
+	}
+}
+
+// serverSpansOf are the server spans of one trace.
+func serverSpansOf(spans []testagent.Span, id string) []testagent.Span {
+	var out []testagent.Span
+	for _, s := range spans {
+		if s.Meta["span.kind"] == "server" && s.TraceID128() == id {
+			out = append(out, s)
+		}
+	}
+	return out
 }
