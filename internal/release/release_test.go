@@ -44,6 +44,7 @@ func TestRequirementsAgree(t *testing.T) {
 var testHelpers = []string{
 	"internal/benchratio",
 	"internal/conformance",
+	"internal/conformance/messaging",
 	"internal/testagent",
 	"internal/testlog",
 	"internal/testpg",
