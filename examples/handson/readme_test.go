@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -70,12 +71,30 @@ func checkExcerpt(t *testing.T, step string, block []string) {
 		t.Errorf("a Go excerpt before any step's section:\n%s", strings.Join(block, "\n"))
 		return
 	}
-	src, err := os.ReadFile(filepath.Join(step, "main.go"))
-	if err != nil {
-		t.Errorf("%s: %v", step, err)
-		return
+	// A step of several programs (step 9's shop and worker) has a main.go
+	// in each: an excerpt is of one of them.
+	files, _ := filepath.Glob(filepath.Join(step, "*", "main.go"))
+	if _, err := os.Stat(filepath.Join(step, "main.go")); err == nil || len(files) == 0 {
+		files = []string{filepath.Join(step, "main.go")}
 	}
-	lines := strings.Split(string(src), "\n")
+	var why string
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Errorf("%s: %v", step, err)
+			return
+		}
+		if why = excerptOf(string(src), block); why == "" {
+			return
+		}
+		why = f + " has no line " + why
+	}
+	t.Errorf("%s after the excerpt's previous lines", why)
+}
+
+// excerptOf says which line of block is not in src, in order ("" if none).
+func excerptOf(src string, block []string) string {
+	lines := strings.Split(src, "\n")
 	i := 0
 	for _, want := range block {
 		want = normalize(want)
@@ -86,11 +105,11 @@ func checkExcerpt(t *testing.T, step string, block []string) {
 			i++
 		}
 		if i == len(lines) {
-			t.Errorf("%s/main.go has no line %q after the excerpt's previous lines", step, want)
-			return
+			return strconv.Quote(want)
 		}
 		i++
 	}
+	return ""
 }
 
 // normalize drops indentation and gofmt's alignment of comments.

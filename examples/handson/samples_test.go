@@ -120,6 +120,25 @@ func TestReadmeSamples(t *testing.T) {
 			sample.Whole(t, b[0], bodies[1:]) // the 404 and the 503
 			sample.Whole(t, b[1], tm.Lines(sample.Stdout), tm.Lines(sample.Stderr))
 		}},
+		{"step9-two-services", func(t *testing.T, b []sample.Block) {
+			shop := terminal(t, "step9-two-services/shop", "PORT=0", "KAFKA_PORT=0")
+			kafka := regexp.MustCompile(`kafka started addr=(\S+)`).FindStringSubmatch(shop.WaitFor(t, sample.Stdout, "kafka started"))
+			m := listening.FindStringSubmatch(shop.WaitFor(t, sample.Stdout, "listening"))
+			require.NotNil(t, kafka)
+			require.NotNil(t, m)
+			worker := terminal(t, "step9-two-services/worker", "KAFKA_BROKERS="+kafka[1], "SHOP_URL="+m[1])
+			// One order at a time, as a person types them.
+			post(t, m[1], "/orders/1")
+			worker.WaitFor(t, sample.Stdout, "kafka message")
+			post(t, m[1], "/orders/0")
+			worker.WaitFor(t, sample.Stdout, "error.kind=NotFound")
+			worker.Interrupt(t) // first: it commits through the shop's broker
+			require.NoError(t, worker.Wait(t), worker.String())
+			shop.Interrupt(t)
+			require.NoError(t, shop.Wait(t), shop.String())
+			sample.Whole(t, b[0], shop.Lines(sample.Stdout), shop.Lines(sample.Stderr))
+			sample.Whole(t, b[1], worker.Lines(sample.Stdout), worker.Lines(sample.Stderr))
+		}},
 		{"step7-noise", func(t *testing.T, b []sample.Block) {
 			tm := terminal(t, "step7-noise")
 			require.NoError(t, tm.Wait(t))
@@ -140,6 +159,7 @@ func TestReadmeSamples(t *testing.T) {
 var sampleCount = map[string]int{
 	"step1-setup": 2, "step2-errors": 1, "step3-http": 2, "step4-outbound-and-jobs": 1,
 	"step5-logs-and-traces": 2, "step6-memory": 2, "step7-noise": 1, "step8-database": 2,
+	"step9-two-services": 2,
 }
 
 // TestJapaneseSamplesAreTheEnglishOnes: the Japanese guide shows the same
