@@ -126,7 +126,8 @@ func TestReadmeSamples(t *testing.T) {
 			m := listening.FindStringSubmatch(shop.WaitFor(t, sample.Stdout, "listening"))
 			require.NotNil(t, kafka)
 			require.NotNil(t, m)
-			worker := terminal(t, "step9-two-services/worker", "KAFKA_BROKERS="+kafka[1], "SHOP_URL="+m[1])
+			// localhost, as the page's default SHOP_URL: the lines name the host.
+			worker := terminal(t, "step9-two-services/worker", "KAFKA_BROKERS="+kafka[1], "SHOP_URL="+strings.Replace(m[1], "127.0.0.1", "localhost", 1))
 			// One order at a time, as a person types them.
 			post(t, m[1], "/orders/1")
 			worker.WaitFor(t, sample.Stdout, "kafka message")
